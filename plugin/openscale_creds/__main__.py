@@ -1,0 +1,3 @@
+from openscale_creds.cli import main
+
+main()

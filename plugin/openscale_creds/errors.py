@@ -1,0 +1,97 @@
+"""The one error hierarchy and the exit codes scripts rely on (listed in the README).
+
+Every failure a user can cause is a `CredsError` carrying a one-line message that names the
+cause and, in `hint`, the fix. Only `cli.main` turns these into exit codes. Messages never
+carry a secret: code that raises them must not interpolate keys, codes or tokens.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    INTERNAL = 1
+    USAGE = 2
+    CLI_NOT_FOUND = 3
+    NOT_LOGGED_IN = 4
+    NOT_FOUND = 5
+    AMBIGUOUS = 6
+    UNRECOGNISED_OUTPUT = 7
+    COMMAND_FAILED = 8
+    TIMEOUT = 9
+    REFUSED = 10
+    INTERRUPTED = 130
+
+
+class CredsError(Exception):
+    """A failure with a user-facing one-line message and a documented exit code."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class UsageError(CredsError):
+    exit_code = ExitCode.USAGE
+
+
+class Unrepresentable(UsageError):
+    """A value that a shell dialect or file format cannot carry exactly; refused, never written wrong."""
+
+
+class CliNotFound(CredsError):
+    exit_code = ExitCode.CLI_NOT_FOUND
+
+
+class NotLoggedIn(CredsError):
+    exit_code = ExitCode.NOT_LOGGED_IN
+
+
+class NotFound(CredsError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class Ambiguous(CredsError):
+    exit_code = ExitCode.AMBIGUOUS
+
+
+class UnrecognisedOutput(CredsError):
+    exit_code = ExitCode.UNRECOGNISED_OUTPUT
+    # The raw output that could not be read, attached by the facade for the bug-report file.
+    raw: str | None = None
+
+
+class ParseError(UnrecognisedOutput):
+    """A parser could not read `ibmcloud` output; names the command and the offending line."""
+
+    def __init__(self, command: str, message: str, *, line: str | None = None, lineno: int | None = None):
+        where = f" at line {lineno}" if lineno is not None else ""
+        shown = f": {line.strip()[:120]!r}" if line is not None else ""
+        super().__init__(f"cannot read `ibmcloud {command}` output{where}{shown}: {message}")
+        self.command = command
+        self.line = line
+        self.lineno = lineno
+
+
+class CommandFailed(CredsError):
+    exit_code = ExitCode.COMMAND_FAILED
+
+
+class TimedOut(CredsError):
+    exit_code = ExitCode.TIMEOUT
+
+
+class Refused(CredsError):
+    exit_code = ExitCode.REFUSED
+
+
+class Interrupted(CredsError):
+    exit_code = ExitCode.INTERRUPTED

@@ -1,0 +1,75 @@
+"""Frozen value types that parsers produce and the rest of the tool consumes."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a model (nested models become dicts)."""
+    return dataclasses.asdict(obj)
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    guid: str
+    ims: str | None = None  # the classic-infrastructure number after ` <-> `, when shown
+
+
+@dataclass(frozen=True)
+class AccountChoice:
+    """One entry of the `Select an account:` menu."""
+
+    number: int
+    account: Account
+
+
+@dataclass(frozen=True)
+class Target:
+    """What `ibmcloud target` (and the end of `ibmcloud login`) reports."""
+
+    logged_in: bool
+    api_endpoint: str | None = None
+    region: str | None = None
+    user: str | None = None
+    account: Account | None = None
+    resource_group: str | None = None
+    resource_group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    name: str
+    id: str | None
+    apikey: str | None
+    description: str | None = None
+    created_at: str | None = None
+    locked: bool | None = None
+
+    def __repr__(self) -> str:  # a key must never reach a log or traceback through repr()
+        shown = "None" if self.apikey is None else "'***'"
+        return f"ApiKey(name={self.name!r}, id={self.id!r}, apikey={shown})"
+
+
+@dataclass(frozen=True)
+class ServiceInstance:
+    name: str
+    guid: str
+    crn: str | None = None
+    location: str | None = None
+    service_name: str | None = None
+    plan: str | None = None
+    plan_id: str | None = None
+    resource_group: str | None = None
+    resource_group_id: str | None = None
+    state: str | None = None
+    type: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    url: str | None = None  # the OpenScale service URL for `location`
+
+
+INSTANCE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ServiceInstance))

@@ -1,0 +1,79 @@
+"""Shared test plumbing. Every test runs with HOME, IBMCLOUD_HOME and XDG_CONFIG_HOME in a temporary
+folder and without the caller's IBMCLOUD_* variables, so no test touches the real home directory
+or a real ibmcloud session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+FAKE_DIR = ROOT / "tests" / "fake_ibmcloud"
+FAKE_IBMCLOUD = FAKE_DIR / "ibmcloud"
+# The installed console script, next to the interpreter running the tests (make test's venv).
+INSTALLED = Path(sys.executable).parent / "openscale-creds"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("IBMCLOUD_HOME", str(home / "ibmcloud-home"))
+    for name in list(os.environ):
+        if name.startswith(("IBMCLOUD_", "OPENSCALE_CREDS_", "FAKE_IBMCLOUD_")) and name != "IBMCLOUD_HOME":
+            monkeypatch.delenv(name)
+    yield home
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 60,
+    cwd: Path | None = None,
+) -> Result:
+    """Run the installed `openscale-creds` as a real process, with the fake ibmcloud as the CLI."""
+    full_env = dict(os.environ)
+    full_env.setdefault("OPENSCALE_CREDS_IBMCLOUD", str(FAKE_IBMCLOUD))
+    if env:
+        full_env.update(env)
+    proc = subprocess.run(
+        [str(INSTALLED), *args],
+        env=full_env,
+        input=input,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=timeout,
+        cwd=cwd,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli() -> type:
+    """`cli.run([...])` runs the installed command against the fake ibmcloud."""
+
+    class _Cli:
+        run = staticmethod(run_cli)
+
+    return _Cli
