@@ -1,0 +1,298 @@
+"""Stages every parser shares: normalising raw `ibmcloud` output, dropping banners and notices,
+finding JSON and failures, and splitting key/value and list tables.
+
+Line numbers handed to `ParseError` count lines of the *normalised* text (CR and CRLF both end a line),
+starting at 1, so they match what a user sees after `openscale-creds parse` echoes the input back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+from ..errors import ParseError
+from ..models import Account
+
+# CSI (colours, bold, cursor moves) and OSC (window titles, hyperlinks; ended by BEL or ST) sequences,
+# then any other two-character escape. A lone ESC left over is dropped as well, so that stripping
+# can never join two fragments into a new sequence and `normalise` stays idempotent.
+_CSI = r"\x1b\[[0-?]*[ -/]*[@-~]"
+# An OSC left unterminated ends at the line end, so it cannot swallow the rest of the output.
+_OSC = r"\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?"
+_ESCAPES = re.compile(f"{_CSI}|{_OSC}|\\x1b[@-Z\\\\-_]|\\x1b")
+_BOM = "\ufeff"
+
+# `FAILED` as the SDK prints it in each shipped translation (reference §6 table).
+FAILED_WORDS = frozenset({"FAILED", "FEHLGESCHLAGEN", "ECHEC", "失敗", "失败"})
+OK_WORDS = frozenset({"OK", "确定"})
+
+_PROGRESS = re.compile(
+    r"^(?:Retrieving|Creating|Authenticating|Logging in|Invoking|Getting|Updating|Deleting|Targeting"
+    r"|Loading)\b.*\.\.\.$"
+)
+_NOTICE = re.compile(
+    r"^(?:New version \S+ is available\.|Release notes: .*|TIP: use '[^']*config --check-version=false'.*)$"
+)
+_ACCOUNT = re.compile(r"^(?P<name>.*?) \((?P<guid>[^\s()]+)\)(?: <-> (?P<ims>\S+))?$")
+_GAP = re.compile(r" {2,}")
+# Cell text: words joined by single spaces; cells are separated by two or more spaces.
+_CHUNK = re.compile(r"[^ ]+(?: [^ ]+)*")
+_JSON_LINE = re.compile(r"^[ \t]*[\[{]", re.MULTILINE)
+_JSON_ANYWHERE = re.compile(r"[\[{]")
+
+
+class Line(NamedTuple):
+    """One line of normalised output and its 1-based line number."""
+
+    lineno: int
+    text: str
+
+
+def normalise(text: str) -> str:
+    """Strip escapes and BOMs, turn CRLF and lone CR into LF, drop trailing whitespace on every line."""
+    text = _ESCAPES.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.lstrip(_BOM).rstrip() for line in text.split("\n"))
+
+
+def numbered(text: str) -> list[Line]:
+    """The lines of `normalise(text)`, numbered from 1."""
+    return [Line(i, line) for i, line in enumerate(normalise(text).split("\n"), start=1)]
+
+
+def is_progress(line: str) -> bool:
+    return bool(_PROGRESS.match(line))
+
+
+def strip_noise(lines: Iterable[str | Line]) -> list[Line]:
+    """Drop blank lines, the leading progress/`OK` banners and a trailing new-version notice.
+
+    Takes normalised lines (plain strings are numbered from 1). Blank lines are never data in
+    `ibmcloud` tables (an all-empty header row renders as one), so they go everywhere.
+    """
+    items = [item if isinstance(item, Line) else Line(i, item) for i, item in enumerate(lines, start=1)]
+    kept = [line for line in items if line.text.strip()]
+    start = 0
+    while start < len(kept) and (is_progress(kept[start].text) or kept[start].text.strip() in OK_WORDS):
+        start += 1
+    end = len(kept)
+    while end > start and _NOTICE.match(kept[end - 1].text):
+        end -= 1
+    return kept[start:end]
+
+
+def _line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def extract_json(text: str, command: str = "--output json") -> Any:
+    """The JSON value that starts at the first line beginning with `[` or `{` (else at the first
+    bracket anywhere).
+
+    Prose such as `OK` may precede it and a version notice may follow it. Errors give the line number
+    only, never the line: JSON output can carry a key or a token.
+    """
+    clean = normalise(text)
+    match = _JSON_LINE.search(clean) or _JSON_ANYWHERE.search(clean)
+    if match is None:
+        raise ParseError(command, "no JSON value in the output")
+    start = match.end() - 1
+    try:
+        value, _ = json.JSONDecoder().raw_decode(clean, start)
+    except RecursionError:
+        raise ParseError(command, "JSON nested too deeply", lineno=_line_of(clean, start)) from None
+    except ValueError as exc:  # JSONDecodeError, and int() refusing a number with thousands of digits
+        where = getattr(exc, "pos", start)
+        raise ParseError(command, "JSON is malformed or truncated", lineno=_line_of(clean, where)) from None
+    return value
+
+
+def looks_like_json(lines: Sequence[Line]) -> bool:
+    """Whether the first line after the banners starts a JSON value."""
+    return bool(lines) and lines[0].text.lstrip()[:1] in ("[", "{")
+
+
+FailureKind = Literal["failed", "usage", "not_found", "not_logged_in"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a `FAILED` banner or an `Incorrect Usage` line says went wrong."""
+
+    kind: FailureKind
+    message: str
+
+
+_NOT_LOGGED_IN = re.compile(r"not logged in|please log ?in|login token is expired|\blog in\b", re.IGNORECASE)
+_NOT_FOUND = re.compile(
+    r"not found|no resource group found|could not get resource group|no resources found",
+    re.IGNORECASE,
+)
+_NOT_REGISTERED = re.compile(r"^'.*' is not a registered command\b")
+
+
+def find_failure(text: str) -> Failure | None:
+    """The first failure the output reports, classified; None when it reports none.
+
+    `FAILED` / `BSS Account '...' was not found.` -> Failure("not_found", "BSS Account '...' was not found.");
+    `Incorrect Usage: flag needs an argument: -apikey` -> Failure("usage", that line).
+    The kind is read from the lines after the banner up to the next blank line.
+    """
+    lines = normalise(text).split("\n")
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        if line.startswith("Incorrect Usage") or _NOT_REGISTERED.match(line):
+            return Failure("usage", line)
+        if line in FAILED_WORDS:
+            block: list[str] = []
+            for following in lines[i + 1 :]:
+                if not following.strip():
+                    if block:
+                        break
+                    continue
+                block.append(following.strip())
+            message = block[0] if block else line
+            return Failure(_classify(message, " ".join(block)), message)
+    return None
+
+
+def _classify(message: str, block: str) -> FailureKind:
+    if message.startswith("Incorrect Usage") or _NOT_REGISTERED.match(message):
+        return "usage"
+    if _NOT_LOGGED_IN.search(block):
+        return "not_logged_in"
+    if _NOT_FOUND.search(block):
+        return "not_found"
+    return "failed"
+
+
+# --- key/value tables -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """A key/value row; `sub` holds the indented lines that continue it (nested tables such as
+    `Last Operation`), each split like a colon-less row: (key, value)."""
+
+    key: str
+    value: str
+    line: Line
+    sub: tuple[tuple[str, str], ...] = ()
+
+
+def split_colon(text: str) -> tuple[str, str] | None:
+    """`Key:   value` -> (key, value) at the first colon; None for a line without one."""
+    key, sep, value = text.partition(":")
+    if not sep or not key.strip():
+        return None
+    return key.strip(), value.strip()
+
+
+def split_gap(text: str) -> tuple[str, str] | None:
+    """`Key Words   value` -> (key, value) at the first run of two or more spaces; None without one."""
+    stripped = text.strip()
+    parts = _GAP.split(stripped, maxsplit=1)
+    if len(parts) != 2:
+        return None
+    return parts[0], parts[1]
+
+
+def kv_rows(lines: Sequence[Line], *, colon: bool = True) -> tuple[list[Row], list[Line]]:
+    """Split table lines into rows and the lines that are not rows (sentences, sentinels).
+
+    Lines that start with whitespace continue the row above (`Last Operation:` and its indented
+    `Status    create succeeded` rows). With `colon=False` (the `api-key-create` table) keys and values
+    are separated by a run of spaces instead of a colon.
+    """
+    rows: list[Row] = []
+    other: list[Line] = []
+    for line in lines:
+        text = line.text
+        if not text.strip():
+            continue
+        if text[:1].isspace() and rows:
+            last = rows[-1]
+            sub = split_gap(text) or (text.strip(), "")
+            rows[-1] = Row(last.key, last.value, last.line, (*last.sub, sub))
+            continue
+        pair = split_colon(text) if colon else split_gap(text)
+        if pair is None:
+            other.append(line)
+        else:
+            rows.append(Row(pair[0], pair[1], line))
+    return rows, other
+
+
+# --- list tables ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    start: int
+
+
+def header_columns(header: str) -> list[Column]:
+    """Column names and start offsets of a header line; names may contain single spaces."""
+    return [Column(m.group(0), m.start()) for m in _CHUNK.finditer(header)]
+
+
+def cut_row(columns: Sequence[Column], text: str, *, slack: int = 2) -> list[str]:
+    """Cut a row into cells at the header's column starts.
+
+    Cells are separated by at least two spaces, so each run of text is given to the column whose
+    start is at or just before it; `slack` absorbs a header that is off by a space or two, as in the
+    CLI's own README. Cells that receive no text are empty strings.
+    """
+    cells = [""] * len(columns)
+    for chunk in _chunks(text):
+        index = 0
+        for i, column in enumerate(columns):
+            if column.start <= chunk.start + slack:
+                index = i
+        cells[index] = f"{cells[index]}  {chunk.text}" if cells[index] else chunk.text
+    return cells
+
+
+class _Chunk(NamedTuple):
+    start: int
+    text: str
+
+
+def _chunks(text: str) -> list[_Chunk]:
+    return [_Chunk(m.start(), m.group(0)) for m in _CHUNK.finditer(text)]
+
+
+# --- values -----------------------------------------------------------------------------------------------
+
+
+def parse_account(text: str) -> Account | None:
+    """`Name (guid) <-> 1234567` -> Account; None when the text is not in that form.
+
+    The GUID is normally 32 hex digits, but old and redacted transcripts show other forms
+    (`80d297103c56406aa783749878e0e465b9bf`, `fb6......e95`, `xxxxxxxxxxxxxxxx`); those are returned
+    as they are, since only the CLI knows what it meant.
+    """
+    match = _ACCOUNT.match(text.strip())
+    if match is None or not match.group("name").strip():
+        return None
+    return Account(match.group("name").strip(), match.group("guid"), match.group("ims"))
+
+
+def empty_to_none(value: str | None) -> str | None:
+    """The CLI shows a missing value as nothing or as `-`."""
+    if value is None:
+        return None
+    value = value.strip()
+    return None if value in ("", "-") else value
+
+
+def crn_field(crn: str | None, index: int) -> str | None:
+    """Field `index` (0-based) of a CRN `crn:v1:bluemix:public:SERVICE:LOCATION:a/ACCOUNT:GUID::`."""
+    if not crn or not crn.startswith("crn:"):
+        return None
+    fields = crn.split(":")
+    return (fields[index].strip() or None) if index < len(fields) else None
