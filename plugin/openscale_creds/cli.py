@@ -376,7 +376,7 @@ def _render_mapping(data: Any, fmt: str) -> str:
     return "".join(f"{k + ':':<{width}}{'' if v is None else v}\n" for k, v in data.items())
 
 
-PARSE_KINDS = ("login", "target", "api-key", "instance", "instances", "oauth-tokens")
+PARSE_KINDS = ("login", "target", "api-key", "instance", "instances", "oauth-tokens", "version")
 
 
 @app.command()

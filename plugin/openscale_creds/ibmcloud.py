@@ -10,7 +10,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
-from openscale_creds.errors import CredsError, NotLoggedIn, UnrecognisedOutput, UsageError
+from openscale_creds import redact
+from openscale_creds.errors import NotLoggedIn, UnrecognisedOutput, UsageError
 from openscale_creds.models import ApiKey, ServiceInstance, Target
 from openscale_creds.runner import Completed, Runner, check
 
@@ -157,13 +158,16 @@ class IbmCloudCli:
         # Nobody can answer a region menu here (stdin is closed), so skip it when no region is given.
         args = login_args(account=account, region=region, no_region=no_region or not region, group=group)
         done = self.runner.run(args, step="logging in with the API key", api_key=api_key, home=home)
-        try:
-            check(done, step="logging in with the API key")
-        except CredsError as exc:
+        from openscale_creds.parsers.common import find_failure
+
+        failure = find_failure(done.stderr) or find_failure(done.stdout)
+        if failure is not None and failure.kind != "usage":
+            # A FAILED login is the key being refused; a crash or a usage error is not (exit 8 below).
             raise NotLoggedIn(
-                f"login with the API key failed: {exc.message.split(': ', 1)[-1]}",
+                f"login with the API key failed: {redact.mask(failure.message)}",
                 hint="check the key (it may be deleted, disabled or for another account)",
-            ) from None
+            )
+        check(done, step="logging in with the API key")
         target = _parsed(done, parse_login)
         return target if target.logged_in else dataclasses.replace(target, logged_in=True)
 
