@@ -230,7 +230,7 @@ def test_dry_run_prints_commands_and_runs_nothing(world: World) -> None:
     assert done.returncode == 0, done.stderr
     assert world.calls() == []
     assert "# IBMCLOUD_API_KEY is passed in the environment" in done.stdout
-    assert "ibmcloud target -g 'AI Lab'" in done.stdout
+    assert "ibmcloud login --no-region -g 'AI Lab'" in done.stdout  # the login targets the group itself
     assert "ibmcloud resource service-instance 'AI OpenScale-my_instance' --output json" in done.stdout
     assert DEMO_KEY not in done.stdout
 

@@ -683,7 +683,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
     try:
-        app(args=argv, prog_name=PROG, standalone_mode=False)
+        # Without standalone mode Typer returns, rather than raises, the code of a `typer.Exit`, and it
+        # turns a Ctrl-C that reaches it as KeyboardInterrupt into Exit(130): both arrive here as `code`.
+        code = app(args=argv, prog_name=PROG, standalone_mode=False)
     except CredsError as exc:
         _fail(exc)
     except click.exceptions.Exit as exc:
@@ -708,4 +710,6 @@ def main(argv: list[str] | None = None) -> NoReturn:
             file=sys.stderr,
         )
         sys.exit(int(ExitCode.INTERNAL))
-    sys.exit(int(ExitCode.OK))
+    if code == ExitCode.INTERRUPTED:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+    sys.exit(code if isinstance(code, int) else int(ExitCode.OK))

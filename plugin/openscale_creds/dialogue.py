@@ -28,6 +28,7 @@ from typing import Any, Literal, Protocol
 
 from openscale_creds import errors
 from openscale_creds.models import AccountChoice
+from openscale_creds.parsers.common import AUTH_FAILURE
 
 DriverKind = Literal["pty", "pipe"]
 DRIVER_ENV = "OPENSCALE_CREDS_DRIVER"
@@ -90,13 +91,8 @@ _ORDER: tuple[Prompt, ...] = tuple(PROMPTS)
 _PATTERNS: tuple[re.Pattern[str], ...] = tuple(PROMPTS.values())
 
 _FAILED_WORDS = frozenset({"FAILED", "FEHLGESCHLAGEN", "ECHEC", "ÉCHEC", "失敗", "失败"})
-# Messages after FAILED that mean the login itself was refused (exit 4), as opposed to a broken CLI,
-# network or input (exit 8). "Unable to authenticate." is what a wrong or reused code produces.
-_AUTH_FAILURE = re.compile(
-    r"authenticat|credential|passcode|one[- ]time|BXNIM\d|unauthori[sz]ed|not authori[sz]ed|invalid|"
-    r"expired|rejected|not logged in",
-    re.IGNORECASE,
-)
+# Messages after FAILED that mean the login itself was refused (exit 4); shared with the API-key login.
+_AUTH_FAILURE = AUTH_FAILURE
 
 
 class ChildExited(Exception):

@@ -158,11 +158,12 @@ class IbmCloudCli:
         # Nobody can answer a region menu here (stdin is closed), so skip it when no region is given.
         args = login_args(account=account, region=region, no_region=no_region or not region, group=group)
         done = self.runner.run(args, step="logging in with the API key", api_key=api_key, home=home)
-        from openscale_creds.parsers.common import find_failure
+        from openscale_creds.parsers.common import AUTH_FAILURE, find_failure
 
         failure = find_failure(done.stderr) or find_failure(done.stdout)
-        if failure is not None and failure.kind != "usage":
-            # A FAILED login is the key being refused; a crash or a usage error is not (exit 8 below).
+        if failure is not None and failure.kind != "usage" and AUTH_FAILURE.search(failure.message):
+            # The key was refused. A crash, a usage error or a server error is not the key's fault and
+            # is reported by check() below (exit 8), as the SSO dialogue does.
             raise NotLoggedIn(
                 f"login with the API key failed: {redact.mask(failure.message)}",
                 hint="check the key (it may be deleted, disabled or for another account)",

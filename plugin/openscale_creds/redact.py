@@ -16,7 +16,9 @@ _registered: set[str] = set()
 # Shapes of secrets that can appear in raw `ibmcloud` output we did not produce ourselves.
 _PATTERNS = (
     re.compile(
-        r'("(?:apikey|api_key|iam_token|access_token|refresh_token|uaa_token|token)"\s*:\s*")[^"]*(")'
+        # The closing quote is optional: output cut off inside a value must not keep the secret's start.
+        r'("(?:apikey|api_key|iam_token|access_token|refresh_token|uaa_token|token)"\s*:\s*")'
+        r'(?:[^"\\\n]|\\.)*("?)'
     ),
     re.compile(r"((?:Bearer|bearer)\s+)[A-Za-z0-9._~+/=-]+()"),
     re.compile(r"^((?:API Key|IAM token|UAA token)\s*:?\s+)\S.*?()$", re.MULTILINE),

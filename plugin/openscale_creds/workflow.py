@@ -9,12 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
-import signal
-import socket
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -262,6 +257,8 @@ def describe_candidates(instances: Sequence[ServiceInstance]) -> str:
 
 
 def default_key_name(now: float | None = None, host: str | None = None) -> str:
+    import socket  # here, like the imports below: `instance --field guid` in a loop pays for every start
+
     host = re.sub(r"[^A-Za-z0-9-]+", "-", host or socket.gethostname()).strip("-")[:40] or "host"
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
     return f"openscale-creds-{host}-{stamp}"
@@ -278,6 +275,9 @@ def sigint_deferred() -> Iterator[None]:
     The `ibmcloud` child runs in its own session, so a terminal Ctrl-C does not reach it either;
     the block is bounded by --timeout.
     """
+    import signal
+    import threading
+
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -346,6 +346,11 @@ def setup(
     from openscale_creds import secretfile
 
     validate_name("instance name", opts.instance)
+    # Refused before logging in: a name ibmcloud cannot take must not cost a login and a lookup first.
+    if opts.key_name is not None:
+        validate_name("API key name", opts.key_name)
+    if opts.location:
+        validate_name("location", opts.location)
     path = None if opts.out == "-" else Path(opts.out).expanduser()
     existing: Credentials | None = None
     if path is not None:
@@ -461,6 +466,9 @@ def load_credentials_file(path: Path) -> Credentials:
 @contextlib.contextmanager
 def private_home() -> Iterator[str]:
     """A throw-away IBMCLOUD_HOME so the user's own session is neither used nor changed."""
+    import shutil
+    import tempfile
+
     home = tempfile.mkdtemp(prefix="openscale-creds-")
     try:
         yield home
@@ -588,6 +596,8 @@ def plan_login(opts: LoginOptions, environ: Mapping[str, str]) -> list[PlanStep]
     account = _account_id(opts.account)
     common = {"account": account, "region": opts.region, "no_region": opts.no_region, "group": opts.group}
     if key is not None:
+        # As IbmCloudCli.login_apikey does: nobody can answer the region menu of a key login.
+        common["no_region"] = opts.no_region or not opts.region
         source = key[0]
         note = (
             f"IBMCLOUD_API_KEY=@{source[1:]} is passed in the environment"
@@ -602,8 +612,15 @@ def plan_login(opts: LoginOptions, environ: Mapping[str, str]) -> list[PlanStep]
 
 def plan_setup(opts: SetupOptions, environ: Mapping[str, str]) -> list[PlanStep]:
     steps = plan_login(opts.login, environ)
-    if opts.login.group:
-        steps.append(PlanStep(("target", "-g", validate_name("resource group", opts.login.group))))
+    logs_in = opts.login.sso or opts.login.api_key(environ) is not None
+    if opts.login.group and not logs_in:
+        # A login passes -g itself; only a reused session may still need the group targeted.
+        steps.append(
+            PlanStep(
+                ("target", "-g", validate_name("resource group", opts.login.group)),
+                "only if the session targets another group",
+            )
+        )
     steps.append(PlanStep(tuple(instance_args(opts.instance, opts.location))))
     name = opts.key_name or default_key_name()
     steps.append(

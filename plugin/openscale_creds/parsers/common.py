@@ -126,6 +126,13 @@ class Failure:
     message: str
 
 
+# Messages after FAILED that mean a login itself was refused (exit 4), as opposed to a broken CLI,
+# network or service (exit 8). "Unable to authenticate." is what a wrong key or a reused code produces.
+AUTH_FAILURE = re.compile(
+    r"authenticat|credential|passcode|one[- ]time|BXNIM\d|unauthori[sz]ed|not authori[sz]ed|invalid|"
+    r"not valid|api[ -]?key|expired|rejected|not logged in",
+    re.IGNORECASE,
+)
 _NOT_LOGGED_IN = re.compile(r"not logged in|please log ?in|login token is expired|\blog in\b", re.IGNORECASE)
 _NOT_FOUND = re.compile(
     r"not found|no resource group found|could not get resource group|no resources found",
