@@ -258,7 +258,7 @@ def api_key_create(
     """Create an API key; the key is shown once, so store it now."""
     import json
 
-    from openscale_creds import redact, secretfile, workflow
+    from openscale_creds import secretfile, workflow
     from openscale_creds.ibmcloud import api_key_create_args
     from openscale_creds.ui import emit
 
@@ -271,8 +271,7 @@ def api_key_create(
         secretfile.check_target(file, force=force)
     _, cli, _ui = _core(settings)
     with workflow.sigint_deferred():
-        key = cli.create_api_key(name, desc)
-        redact.register(key.apikey)
+        key = workflow.create_key(cli, name, desc)
         record = {
             "name": key.name,
             "id": key.id,
@@ -674,8 +673,20 @@ def _save_debug(raw: str) -> str | None:
         return None
 
 
+def _terminated(_signum: int, _frame: object) -> None:
+    # SIGTERM / SIGHUP (a closed terminal, `timeout`, a cancelled job) take the Ctrl-C path: the
+    # ibmcloud child runs in its own session, so only we can stop it and clean up.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
+    import signal
+
     import click
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminated)
 
     for stream in (sys.stdout, sys.stderr):
         # Never crash on a non-ASCII name under a legacy code page (emit() keeps data exact).

@@ -270,7 +270,7 @@ def key_description(instance_name: str, guid: str) -> str:
 
 @contextlib.contextmanager
 def sigint_deferred() -> Iterator[None]:
-    """Hold Ctrl-C until the block ends: a key being created must reach the file first.
+    """Hold Ctrl-C (and SIGTERM, SIGHUP) until the block ends: a key being created must reach the file.
 
     The `ibmcloud` child runs in its own session, so a terminal Ctrl-C does not reach it either;
     the block is bounded by --timeout.
@@ -282,13 +282,32 @@ def sigint_deferred() -> Iterator[None]:
         yield
         return
     pending: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: pending.append(signum))
+    held = [signal.SIGINT, *(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))]
+    previous = {sig: signal.signal(sig, lambda signum, _frame: pending.append(signum)) for sig in held}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if pending:
         raise KeyboardInterrupt
+
+
+def create_key(cli: IbmCloud, name: str, description: str, *, home: str | None = None) -> ApiKey:
+    """`iam api-key-create`, registering the new key as a secret; says so when a key may be orphaned."""
+    try:
+        key = cli.create_api_key(name, description, home=home)
+    except (UsageError, Interrupted):
+        raise
+    except CredsError as exc:
+        # The request may have reached IBM Cloud even though its answer did not reach us.
+        exc.message += (
+            f" — a key named {name} may exist without its value having been saved: look for it with "
+            "`ibmcloud iam api-keys` and delete it"
+        )
+        raise
+    redact.register(key.apikey)
+    return key
 
 
 def build_credentials(key: ApiKey, instance: ServiceInstance, target: Target | None) -> Credentials:
@@ -382,8 +401,7 @@ def setup(
 
     with sigint_deferred():
         with ui.step(f"Creating API key {name}") as res:
-            key = cli.create_api_key(name, key_description(instance.name, instance.guid))
-            redact.register(key.apikey)
+            key = create_key(cli, name, key_description(instance.name, instance.guid))
             res.result = key.id or name
         creds = build_credentials(key, instance, target)
         try:
@@ -548,8 +566,7 @@ def rotate(cli: IbmCloud, path: Path, fmt: str, ui: Ui, *, key_name: str | None 
         )
         with sigint_deferred():
             with ui.step(f"Creating API key {name}") as res:
-                key = cli.create_api_key(name, key_description(instance.name, instance.guid), home=home)
-                redact.register(key.apikey)
+                key = create_key(cli, name, key_description(instance.name, instance.guid), home=home)
                 res.result = key.id or name
             new = build_credentials(key, instance, target)
             secretfile.write_secret(
