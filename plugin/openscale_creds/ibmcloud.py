@@ -27,7 +27,11 @@ def validate_name(kind: str, value: str) -> str:
     if value.startswith("-"):
         raise UsageError(
             f"the {kind} {value!r} starts with '-', which ibmcloud would read as an option",
-            hint=f"use the {kind}'s ID instead, or rename it",
+            hint=(
+                f"use the {kind.removesuffix(' name')}'s ID instead, or rename it"
+                if kind in ("instance name", "resource group")
+                else "choose a value that does not start with '-'"
+            ),
         )
     for char, name in (("\0", "NUL"), ("\r", "carriage return"), ("\n", "line feed")):
         if char in value:
@@ -217,7 +221,8 @@ def _parsed(done: Completed, parse: Callable[[str], T]) -> T:
         return parse(done.stdout)
     except UnrecognisedOutput as exc:
         # Kept (masked later) for the bug-report file that the CLI saves on exit 7.
-        exc.raw = (
-            f"$ ibmcloud {' '.join(done.args)}\n--- stdout ---\n{done.stdout}\n--- stderr ---\n{done.stderr}"
-        )
+        from openscale_creds.shellquote import quote_posix
+
+        command = " ".join(quote_posix(a) for a in done.args)
+        exc.raw = f"$ ibmcloud {command}\n--- stdout ---\n{done.stdout}\n--- stderr ---\n{done.stderr}"
         raise

@@ -1,0 +1,673 @@
+"""No API key, one-time code or bearer token appears anywhere it was not asked for.
+
+A `Recorder` runs the installed command (always with `--verbose`) against the fake ibmcloud and
+keeps everything a secret could leak into: each child's argv, environment names and logged values
+(the fake's FAKE_IBMCLOUD_LOG), stdout, stderr (which holds the --verbose log) and every debug file
+the tool says it saved. Scenarios cover every command, both SSO drivers, every credential format,
+--dry-run and faults. The secrets looked for are the demo API keys, every one-time code typed, every
+key created (set through FAKE_IBMCLOUD_NEW_APIKEY, so known before it exists), the session's bearer
+token (asked of the fake after each session change) and the OpenScale server's key and token. A
+secret may appear on stdout only where the user asked for it there (`setup --out -`, `api-key create`
+without --file). The last tests check the core's error paths with a fake facade: no exception's
+message carries the key, and an unexpected exception prints neither a traceback nor its locals.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import sys
+import traceback
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _e2e import DEMO_ACCOUNT, INSTANCE, INSTANCE_GUID, PASSCODES, WORLD
+from _h2_helpers import FakeCloud, QuietUi, Run, Sandbox
+from openscale_server import FAKE_APIKEY, FAKE_TOKEN, FakeOpenScale, running_server
+
+DEMO_KEYS = [k["apikey"] for k in WORLD["apikeys"]]
+DEMO_KEY = DEMO_KEYS[0]
+WRONG_CODE = "WrongCode-7f3a9c"  # the fake rejects it; it is still a secret the user typed
+SUFFIXES = {"yaml": "yaml", "json": "json", "env": "sh", "powershell": "ps1", "cmd": "cmd", "fish": "fish"}
+FORMATS = [*SUFFIXES, "dotenv"]
+
+
+def fresh_key(label: str) -> str:
+    """A distinctive key for the fake to hand out (44 characters, like IBM's)."""
+    return f"{label[:8]}-{uuid.uuid4().hex}{uuid.uuid4().hex}"[:44]
+
+
+@dataclass(frozen=True)
+class Secret:
+    label: str
+    value: str
+    kind: str  # "key", "code" or "token"
+
+    def needles(self) -> list[str]:
+        """What counts as the secret showing: all of it; for a key also its first 20 characters (a
+        cut-off key is most of a key); for a JWT also its signature alone."""
+        found = [self.value]
+        if self.kind == "key" and len(self.value) >= 32:
+            found.append(self.value[:20])
+        if self.kind == "token" and self.value.count(".") == 2:
+            found.append(self.value.rsplit(".", 1)[1])
+        return found
+
+
+@dataclass
+class Exposure:
+    """One place that text ended up in, and the secrets the user asked to see there."""
+
+    place: str
+    text: str
+    asked_for: frozenset[str] = frozenset()
+
+
+@dataclass
+class Scenario:
+    name: str
+    run: Run
+    exposures: list[Exposure] = field(default_factory=list)
+
+
+class Recorder:
+    def __init__(self, box: Sandbox) -> None:
+        self.box = box
+        self.secrets: dict[str, Secret] = {}
+        self.scenarios: list[Scenario] = []
+
+    def secret(self, label: str, value: str, kind: str = "key") -> str:
+        self.secrets[value] = Secret(label, value, kind)
+        return value
+
+    def learn_session_token(self) -> str | None:
+        token = self.box.bearer_token()
+        if token:
+            self.secret("the session's bearer token", token, "token")
+        return token
+
+    def ensure_session(self) -> str:
+        """Log in with the demo key unless the sandbox's session works; returns its token."""
+        token = self.learn_session_token()
+        if token is None:
+            self.check(self.run("log in again", ["login"], env=key_env()), exit_code=0)
+            token = self.learn_session_token()
+        assert token is not None
+        return token
+
+    def run(
+        self,
+        name: str,
+        args: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+        stdout_asked_for: tuple[str, ...] = (),
+        session_changes: bool = False,
+    ) -> Scenario:
+        done = self.box.run(["--verbose", *args], env=env, input=input)
+        scenario = Scenario(name, done)
+        scenario.exposures.append(Exposure("stdout", done.stdout, frozenset(stdout_asked_for)))
+        scenario.exposures.append(Exposure("stderr (with the --verbose log)", done.stderr))
+        for call in done.calls:
+            words = " ".join(call["argv"][:2])
+            scenario.exposures.append(Exposure(f"argv of `ibmcloud {words}`", json.dumps(call["argv"])))
+            scenario.exposures.append(
+                Exposure(f"env names of `ibmcloud {words}`", " ".join(call["env_names"]))
+            )
+            scenario.exposures.append(Exposure(f"env values of `ibmcloud {words}`", json.dumps(call["env"])))
+        for path in done.debug_files():
+            scenario.exposures.append(Exposure(f"debug file {path.name}", path.read_text(encoding="utf-8")))
+        self.scenarios.append(scenario)
+        if session_changes:
+            self.learn_session_token()
+        return scenario
+
+    def leaks(self, scenarios: list[Scenario]) -> list[str]:
+        found = []
+        for scenario in scenarios:
+            for exposure in scenario.exposures:
+                for secret in self.secrets.values():
+                    if secret.value in exposure.asked_for:
+                        continue
+                    if any(needle in exposure.text for needle in secret.needles()):
+                        found.append(f"{secret.label} in {exposure.place} of scenario {scenario.name!r}")
+        return found
+
+    def check(self, scenario: Scenario, *, exit_code: int | tuple[int, ...]) -> None:
+        """The scenario did what it is for, and nothing leaked."""
+        done = scenario.run
+        codes = exit_code if isinstance(exit_code, tuple) else (exit_code,)
+        assert done.returncode in codes, done.stderr
+        assert self.leaks([scenario]) == []
+        assert "Traceback" not in done.stderr
+        if any(argv[0] != "login" or "--sso" not in argv for argv in done.argvs):
+            assert "[ibmcloud] ibmcloud " in done.stderr, "no --verbose log to search"
+        for call in done.calls:
+            # The user's key reaches a child only when the tool logs in with it on purpose.
+            assert not call["has_api_key_env"] or call["argv"][0] == "login", call["argv"]
+
+
+@pytest.fixture(scope="module")
+def rec(tmp_path_factory: pytest.TempPathFactory) -> Recorder:
+    recorder = Recorder(Sandbox(tmp_path_factory.mktemp("hygiene")))
+    for number, key in enumerate(DEMO_KEYS, start=1):
+        recorder.secret(f"demo API key {number}", key)
+    for number, code in enumerate([*PASSCODES, WRONG_CODE], start=1):
+        recorder.secret(f"one-time code #{number}", code, "code")
+    recorder.secret("the OpenScale test API key", FAKE_APIKEY)
+    recorder.secret("the OpenScale server's token", FAKE_TOKEN, "token")
+    return recorder
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeOpenScale]:
+    with running_server() as s:
+        yield s
+
+
+def key_env(**extra: str) -> dict[str, str]:
+    return {"IBMCLOUD_API_KEY": DEMO_KEY, **extra}
+
+
+def sso_args() -> list[str]:
+    return [
+        "login",
+        "--sso",
+        "--passcode-stdin",
+        "--account",
+        DEMO_ACCOUNT["guid"],
+        "--no-region",
+        "--no-browser",
+    ]
+
+
+# --- logging in ----------------------------------------------------------------------------------
+
+
+def test_api_key_login_from_the_environment_leaks_nothing(rec: Recorder) -> None:
+    scenario = rec.run("login, key in env", ["login"], env=key_env(), session_changes=True)
+    rec.check(scenario, exit_code=0)
+    assert any(c["has_api_key_env"] for c in scenario.run.calls)
+
+
+@pytest.mark.parametrize("shape", ["json", "raw"])
+def test_api_key_login_from_a_file_leaks_nothing(rec: Recorder, shape: str) -> None:
+    key_file = rec.box.root / f"apikey-{shape}.txt"
+    key_file.write_text(
+        json.dumps({"apikey": DEMO_KEY}) if shape == "json" else DEMO_KEY + "\n", encoding="utf-8"
+    )
+    scenario = rec.run(
+        f"login --apikey-file ({shape})", ["login", "--apikey-file", str(key_file)], session_changes=True
+    )
+    rec.check(scenario, exit_code=0)
+
+
+def test_sso_with_a_rejected_code_leaks_nothing(rec: Recorder) -> None:
+    scenario = rec.run("sso, wrong code", sso_args(), input=WRONG_CODE + "\n", session_changes=True)
+    rec.check(scenario, exit_code=4)
+
+
+@pytest.mark.parametrize("driver", ["pty", "pipe"])
+def test_sso_with_the_code_on_stdin_leaks_nothing_over_either_driver(rec: Recorder, driver: str) -> None:
+    code = PASSCODES[0 if driver == "pty" else 1]
+    env = {"OPENSCALE_CREDS_DRIVER": driver}
+    scenario = rec.run(f"sso over {driver}", sso_args(), env=env, input=code + "\n", session_changes=True)
+    rec.check(scenario, exit_code=0)
+    assert "identity/passcode" in scenario.run.stderr  # the dialogue really ran
+
+
+def test_sso_timing_out_after_the_code_leaks_nothing(rec: Recorder) -> None:
+    pidfile = rec.box.root / "hung-child.pid"
+    env = {
+        "OPENSCALE_CREDS_DRIVER": "pty",
+        "FAKE_IBMCLOUD_FAULT": "hang-after-answer",
+        "FAKE_IBMCLOUD_PIDFILE": str(pidfile),
+    }
+    scenario = rec.run(
+        "sso hangs after the code", ["--timeout", "2", *sso_args()], env=env, input=PASSCODES[2] + "\n"
+    )
+    rec.check(scenario, exit_code=9)
+    pid = int(pidfile.read_text(encoding="utf-8"))
+    if running(pid):
+        os.kill(pid, signal.SIGKILL)  # ours: do not leave it behind, but say it was
+        pytest.fail("the hung ibmcloud's grandchild outlived the timeout")
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a killed orphan stays a zombie where PID 1 does not reap)."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return stat_line.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+# --- reading commands ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["instance", INSTANCE, "--format", "json"], ["target", "Default"], ["doctor"]],
+    ids=["instance", "target", "doctor"],
+)
+def test_session_commands_leak_nothing(rec: Recorder, args: list[str]) -> None:
+    rec.ensure_session()
+    rec.check(rec.run(" ".join(args[:1]), args), exit_code=0)
+
+
+# --- keys created ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_setup_to_a_file_shows_the_new_key_nowhere_else(rec: Recorder, fmt: str) -> None:
+    new_key = rec.secret(f"the key created by setup ({fmt})", fresh_key(f"setup{fmt}"))
+    out = rec.box.root / ("ibm-credentials.env" if fmt == "dotenv" else f"creds-{fmt}.{SUFFIXES[fmt]}")
+    args = ["setup", "--instance", INSTANCE, "--format", fmt, "--out", str(out), "--force"]
+    scenario = rec.run(
+        f"setup {fmt}", args, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=new_key), session_changes=True
+    )
+    rec.check(scenario, exit_code=0)
+    assert new_key in out.read_text(encoding="utf-8-sig")  # the file got it: the search had something to find
+
+
+def test_setup_to_stdout_shows_the_new_key_only_there(rec: Recorder) -> None:
+    new_key = rec.secret("the key created by setup --out -", fresh_key("stdout"))
+    args = ["setup", "--instance", INSTANCE, "--format", "env", "--out", "-"]
+    scenario = rec.run(
+        "setup --out -", args, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=new_key), stdout_asked_for=(new_key,)
+    )
+    rec.check(scenario, exit_code=0)
+    assert new_key in scenario.run.stdout
+
+
+def test_api_key_create_with_a_file_keeps_the_key_off_stdout(rec: Recorder) -> None:
+    new_key = rec.secret("the key made by api-key create --file", fresh_key("keyfile"))
+    key_file = rec.box.root / "created-key.json"
+    args = ["api-key", "create", "hygiene-key", "--file", str(key_file)]
+    scenario = rec.run("api-key create --file", args, env={"FAKE_IBMCLOUD_NEW_APIKEY": new_key})
+    rec.check(scenario, exit_code=0)
+    assert json.loads(key_file.read_text(encoding="utf-8"))["apikey"] == new_key
+
+
+def test_api_key_create_without_a_file_shows_the_key_on_stdout_only(rec: Recorder) -> None:
+    new_key = rec.secret("the key made by api-key create", fresh_key("keyshown"))
+    scenario = rec.run(
+        "api-key create",
+        ["api-key", "create", "hygiene-shown"],
+        env={"FAKE_IBMCLOUD_NEW_APIKEY": new_key},
+        stdout_asked_for=(new_key,),
+    )
+    rec.check(scenario, exit_code=0)
+    assert json.loads(scenario.run.stdout)["apikey"] == new_key
+
+
+def test_verify_and_rotate_show_neither_the_old_nor_the_new_key(rec: Recorder) -> None:
+    path = rec.box.root / "creds-json.json"  # written by the setup json scenario
+    if not path.exists():
+        old = rec.secret("the key created for rotation", fresh_key("rotold"))
+        setup = ["setup", "--instance", INSTANCE, "--format", "json", "--out", str(path)]
+        rec.check(
+            rec.run("setup for rotation", setup, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=old)), exit_code=0
+        )
+    rec.check(rec.run("verify", ["verify", str(path)]), exit_code=0)
+    new_key = rec.secret("the key created by rotate", fresh_key("rotnew"))
+    rotate = rec.run("rotate", ["rotate", str(path)], env={"FAKE_IBMCLOUD_NEW_APIKEY": new_key})
+    rec.check(rotate, exit_code=0)
+    assert json.loads(path.read_text(encoding="utf-8"))["apikey"] == new_key
+
+
+# --- ids: the session's token and the OpenScale server's ------------------------------------------
+
+
+def test_ids_with_the_session_token_shows_the_token_nowhere(rec: Recorder, server: FakeOpenScale) -> None:
+    token = rec.ensure_session()
+    server.scenario.tokens = {token}
+    server.scenario.data_mart_id = INSTANCE_GUID
+    args = ["ids", "--instance", INSTANCE, "--service-url", server.url, "--format", "json"]
+    rec.check(rec.run("ids --instance", args), exit_code=0)
+    assert any(r.headers.get("authorization") == f"Bearer {token}" for r in server.requests)
+
+
+def test_ids_whose_server_echoes_the_token_in_an_error_shows_it_nowhere(
+    rec: Recorder, server: FakeOpenScale
+) -> None:
+    token = rec.ensure_session()
+    server.scenario.tokens = {token}
+    server.scenario.data_mart_id = INSTANCE_GUID
+    server.scenario.fail_status = 500  # the error body quotes the Authorization header
+    try:
+        args = ["ids", "--instance", INSTANCE, "--service-url", server.url]
+        rec.check(rec.run("ids --instance, server error", args), exit_code=8)
+    finally:
+        server.scenario.fail_status = None
+
+
+def test_ids_with_a_credentials_file_shows_neither_key_nor_token(
+    rec: Recorder, server: FakeOpenScale
+) -> None:
+    path = rec.box.root / "openscale-creds.json"
+    creds = {"apikey": FAKE_APIKEY, "instance_guid": server.scenario.data_mart_id, "url": server.url}
+    path.write_text(json.dumps(creds), encoding="utf-8")
+    args = ["ids", "--credentials", str(path), "--format", "yaml"]
+    rec.check(
+        rec.run("ids --credentials", args, env={"OPENSCALE_CREDS_IAM_URL": server.iam_url}), exit_code=0
+    )
+
+
+# --- --dry-run -----------------------------------------------------------------------------------
+
+DRY_RUNS: dict[str, list[str]] = {
+    "login": ["login"],
+    "login --apikey-file": ["login", "--apikey-file", "{creds}"],
+    "login --sso": ["login", "--sso", "--passcode-stdin"],
+    "setup": ["setup", "--instance", INSTANCE, "--group", "Default", "--out", "-"],
+    "api-key create": ["api-key", "create", "dry-key"],
+    "verify": ["verify", "{creds}"],
+    "rotate": ["rotate", "{creds}"],
+    "instance": ["instance", INSTANCE],
+    "target": ["target", "Default"],
+    "doctor": ["doctor"],
+    "ids --instance": ["ids", "--instance", INSTANCE],
+    "ids --credentials": ["ids", "--credentials", "{creds}"],
+}
+
+
+@pytest.mark.parametrize(
+    ("command", "shell"),
+    [
+        *((command, "posix") for command in DRY_RUNS),
+        *(("setup", shell) for shell in ("cmd", "bat", "powershell5")),
+    ],
+)
+def test_dry_run_runs_nothing_and_shows_no_secret(rec: Recorder, command: str, shell: str) -> None:
+    creds = rec.box.root / "dry-run-creds.json"
+    if not creds.exists():
+        stored = rec.secret("the key in the dry-run's credentials file", fresh_key("dryrun"))
+        doc = {
+            "apikey": stored,
+            "instance_guid": "00000000-0000-4000-8000-000000000001",
+            "api_key_id": "ApiKey-x",
+        }
+        creds.write_text(json.dumps(doc), encoding="utf-8")
+    args = [arg.replace("{creds}", str(creds)) for arg in DRY_RUNS[command]]
+    scenario = rec.run(
+        f"--dry-run {command} ({shell})", ["--dry-run", "--shell", shell, *args], env=key_env()
+    )
+    rec.check(scenario, exit_code=0)
+    assert scenario.run.calls == []
+    assert scenario.run.stdout.strip()
+
+
+# --- faults --------------------------------------------------------------------------------------
+
+
+def fault_env(fault: str, on: str, **extra: str) -> dict[str, str]:
+    return key_env(FAKE_IBMCLOUD_FAULT=fault, FAKE_IBMCLOUD_FAULT_ON=on, **extra)
+
+
+def test_unreadable_output_is_saved_masked_and_exits_7(rec: Recorder) -> None:
+    args = ["instance", INSTANCE, "--field", "guid"]
+    scenario = rec.run("garbage", args, env=fault_env("garbage", "resource service-instance"))
+    rec.check(scenario, exit_code=7)
+    assert [e.place for e in scenario.exposures if e.place.startswith("debug file")], scenario.run.stderr
+
+
+def test_a_login_failing_with_exit_0_leaks_nothing(rec: Recorder) -> None:
+    scenario = rec.run("failed-exit0 at login", ["login"], env=fault_env("failed-exit0", "login"))
+    # 4 (key refused) or 8 (ibmcloud failed): which one is test_faults.py's business, not this file's.
+    rec.check(scenario, exit_code=(4, 8))
+
+
+def test_an_expired_session_renewed_with_the_key_leaks_nothing(rec: Recorder) -> None:
+    rec.ensure_session()
+    env = fault_env("expired", "resource service-instance", FAKE_IBMCLOUD_FAULT_TIMES="1")
+    scenario = rec.run(
+        "expired, then renewed", ["instance", INSTANCE, "--field", "guid"], env=env, session_changes=True
+    )
+    rec.check(scenario, exit_code=0)
+    assert [argv[0] for argv in scenario.run.argvs].count("login") == 1  # it did log in again
+
+
+def test_a_crash_while_creating_a_key_leaks_nothing(rec: Recorder) -> None:
+    new_key = rec.secret("the key whose creation crashed", fresh_key("crash"))
+    args = ["setup", "--instance", INSTANCE, "--out", "-"]
+    env = fault_env("crash", "iam api-key-create", FAKE_IBMCLOUD_NEW_APIKEY=new_key)
+    rec.check(rec.run("crash at api-key-create", args, env=env), exit_code=8)
+
+
+def test_key_output_cut_off_mid_key_is_saved_without_the_key(rec: Recorder) -> None:
+    # A long key puts the fault's cut (half the output) inside the key's value, as a dropped
+    # connection might: the debug file must not keep what arrived of it.
+    new_key = rec.secret("the key whose output was cut off", "cutkey-" + uuid.uuid4().hex * 7)
+    args = ["api-key", "create", "cut-key"]
+    env = fault_env("truncated-json", "iam api-key-create", FAKE_IBMCLOUD_NEW_APIKEY=new_key)
+    scenario = rec.run("truncated api-key-create", args, env=env)
+    rec.check(scenario, exit_code=7)
+
+
+def test_the_harness_finds_a_key_shown_where_it_was_not_asked_for(rec: Recorder) -> None:
+    shown = next((s for s in rec.scenarios if s.name == "api-key create"), None)
+    if shown is None:  # this test alone
+        test_api_key_create_without_a_file_shows_the_key_on_stdout_only(rec)
+        shown = rec.scenarios[-1]
+    unasked = Scenario("api-key create, not asked", shown.run, [Exposure("stdout", shown.run.stdout)])
+    assert rec.leaks([unasked]) == [
+        "the key made by api-key create in stdout of scenario 'api-key create, not asked'"
+    ]
+
+
+def test_no_secret_learned_later_appears_in_any_earlier_output(rec: Recorder) -> None:
+    if len(rec.scenarios) < 20:
+        pytest.skip("sweeps the scenarios of the whole module; run the module, not this test alone")
+    assert rec.leaks(rec.scenarios) == []
+
+
+def test_the_temporary_folder_holds_only_the_announced_debug_files_each_0600(rec: Recorder) -> None:
+    if len(rec.scenarios) < 20:
+        pytest.skip("sweeps the scenarios of the whole module; run the module, not this test alone")
+    announced = {path.resolve() for scenario in rec.scenarios for path in scenario.run.debug_files()}
+    assert announced, "no scenario saved a debug file: the sweep would prove nothing"
+    left = {path.resolve() for path in rec.box.tmpdir.rglob("*")}
+    assert left == announced  # private IBMCLOUD_HOMEs and side files are gone
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in announced)
+
+
+# --- the core's error paths, with a fake facade --------------------------------------------------
+
+SECRET_KEY = "unit-secret-key-5b1f0e9c7d2a4e8f9a6b3c1d"  # noqa: S105 - an obvious fake
+NEW_KEY = "unit-new-key-0c9e8d7f6a5b4c3d2e1f0a9b8c7d"
+
+
+def exception_texts(exc: BaseException) -> str:
+    """Everything an exception can show: its str, repr, args, hint and formatted traceback, for it and
+    every exception chained to it."""
+    parts = ["".join(traceback.format_exception(exc))]
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        parts += [str(current), repr(current), repr(current.args), str(getattr(current, "hint", ""))]
+        current = current.__cause__ or current.__context__
+    return "\n".join(parts)
+
+
+def instance_model() -> Any:
+    from openscale_creds.models import ServiceInstance
+
+    return ServiceInstance(
+        name=INSTANCE,
+        guid="9fd067c6-8e7c-4f7d-ae85-3621be2100ea",
+        location="us-south",
+        service_name="aiopenscale",
+        url="https://api.aiopenscale.cloud.ibm.com",
+    )
+
+
+def run_setup(cloud: FakeCloud, out: str, fmt: str = "yaml") -> None:
+    from openscale_creds import workflow
+
+    opts = workflow.SetupOptions(
+        instance=INSTANCE, login=workflow.LoginOptions(), out=out, fmt=fmt, force=True
+    )
+    workflow.setup(cloud, None, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": SECRET_KEY}, write_stdout=print)
+
+
+def test_setup_that_cannot_save_the_new_key_names_its_id_not_its_value(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from openscale_creds import secretfile
+    from openscale_creds.errors import CredsError, Refused
+
+    def refuse(path: Path, text: str, **kwargs: Any) -> None:
+        raise Refused(f"cannot write {path}: disk full")
+
+    monkeypatch.setattr(secretfile, "write_secret", refuse)
+    cloud = FakeCloud([instance_model()], new_keys=[NEW_KEY])
+    with pytest.raises(CredsError) as caught:
+        run_setup(cloud, str(tmp_path / "creds.yaml"))
+    shown = exception_texts(caught.value)
+    assert "ApiKey-fake-1" in str(caught.value)
+    assert NEW_KEY not in shown and SECRET_KEY not in shown
+
+
+@pytest.mark.parametrize("delete_fails", [False, True], ids=["deleted", "delete-failed"])
+def test_setup_whose_format_cannot_carry_the_key_never_quotes_it(delete_fails: bool) -> None:
+    from openscale_creds.errors import CommandFailed, Unrepresentable
+
+    unsafe = "unit-key-with-a\nline-feed-0123456789abcdef"
+    fail = {"delete_api_key": CommandFailed("delete failed")} if delete_fails else {}
+    cloud = FakeCloud([instance_model()], new_keys=[unsafe], fail=fail)
+    with pytest.raises(Unrepresentable) as caught:
+        run_setup(cloud, "-", fmt="dotenv")
+    shown = exception_texts(caught.value)
+    assert "unit-key-with-a" not in shown and "line-feed-0123456789abcdef" not in shown
+    assert ("api-key-delete" in shown) == delete_fails
+
+
+def write_credentials(path: Path, key: str = SECRET_KEY) -> Path:
+    doc = {
+        "apikey": key,
+        "instance_guid": "9fd067c6-8e7c-4f7d-ae85-3621be2100ea",
+        "url": "https://api.aiopenscale.cloud.ibm.com",
+        "region": "us-south",
+        "instance_name": INSTANCE,
+        "api_key_name": "old-key",
+        "api_key_id": "ApiKey-old",
+    }
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def rotate_failure(cloud: FakeCloud, tmp_path: Path) -> BaseException:
+    from openscale_creds import workflow
+    from openscale_creds.errors import CredsError
+
+    path = write_credentials(tmp_path / "creds.json")
+    with pytest.raises(CredsError) as caught:
+        workflow.rotate(cloud, path, "json", QuietUi(), key_name="new-key")
+    return caught.value
+
+
+def test_rotate_whose_new_key_fails_verification_names_ids_and_files_only(tmp_path: Path) -> None:
+    from openscale_creds.errors import NotFound
+
+    cloud = FakeCloud([], new_keys=[NEW_KEY], fail={"find_instances": NotFound("no such instance")})
+    shown = exception_texts(rotate_failure(cloud, tmp_path))
+    assert "ApiKey-old" in shown and "creds.json.new" in shown
+    assert SECRET_KEY not in shown and NEW_KEY not in shown
+
+
+def test_rotate_that_cannot_delete_the_old_key_names_ids_only(tmp_path: Path) -> None:
+    from openscale_creds.errors import CommandFailed
+
+    cloud = FakeCloud(
+        [instance_model()], new_keys=[NEW_KEY], fail={"delete_api_key": CommandFailed("refused")}
+    )
+    shown = exception_texts(rotate_failure(cloud, tmp_path))
+    assert "still exists" in shown
+    assert SECRET_KEY not in shown and NEW_KEY not in shown
+
+
+def test_rotate_and_verify_with_a_rejected_key_never_quote_it(tmp_path: Path) -> None:
+    from openscale_creds import credentials, workflow
+    from openscale_creds.errors import NotLoggedIn
+
+    rejected = NotLoggedIn("login with the API key failed: Unable to authenticate.")
+    shown = exception_texts(rotate_failure(FakeCloud(fail={"login_apikey": rejected}), tmp_path))
+    assert SECRET_KEY not in shown
+    creds = credentials.load(write_credentials(tmp_path / "v.json").read_bytes())
+    with pytest.raises(NotLoggedIn) as caught:
+        workflow.verify(FakeCloud(fail={"login_apikey": rejected}), creds, QuietUi())
+    assert SECRET_KEY not in exception_texts(caught.value)
+
+
+def test_logging_in_to_the_wrong_account_never_quotes_the_key() -> None:
+    from openscale_creds import workflow
+    from openscale_creds.errors import NotFound
+
+    opts = workflow.LoginOptions(account="Some Other Account")
+    with pytest.raises(NotFound) as caught:
+        workflow.login(FakeCloud(), None, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": SECRET_KEY})
+    assert SECRET_KEY not in exception_texts(caught.value)
+
+
+@pytest.fixture
+def echoing_ibmcloud(tmp_path: Path) -> Path:
+    """A stand-in ibmcloud that fails quoting its API key and a bearer token, as a careless CLI might."""
+    script = tmp_path / "ibmcloud"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys\n"
+        "key = os.environ.get('IBMCLOUD_API_KEY', '')\n"
+        "print('FAILED', file=sys.stderr)\n"
+        "token = 'Bearer eyJfake.eyJecho.sig-echo-0123'\n"
+        "print(f'API key {key} is not valid (Authorization: {token})', file=sys.stderr)\n"
+        "sys.exit(1)\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_an_ibmcloud_error_quoting_the_key_is_masked_in_the_exception(echoing_ibmcloud: Path) -> None:
+    from openscale_creds.errors import NotLoggedIn
+    from openscale_creds.ibmcloud import IbmCloudCli
+    from openscale_creds.runner import Runner
+
+    # A key no other test registers with the masker: only this login can have taught it.
+    echoed = f"unit-echoed-key-{uuid.uuid4().hex}"
+    cli = IbmCloudCli(Runner(str(echoing_ibmcloud), timeout=20))
+    with pytest.raises(NotLoggedIn) as caught:
+        cli.login_apikey(echoed, region="us-south")
+    shown = exception_texts(caught.value)
+    assert "is not valid" in shown  # the CLI's message is passed on…
+    assert echoed not in shown and "sig-echo-0123" not in shown  # …without the key or the token
+
+
+def test_an_unexpected_exception_prints_no_traceback_and_no_locals(
+    rec: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openscale_creds import redact, workflow
+
+    local_key = "local-secret-key-9d8c7b6a5f4e3d2c1b0a"
+
+    def broken_verify(*args: Any, **kwargs: Any) -> None:
+        apikey = local_key  # a local that a traceback with locals would print
+        redact.register(apikey)
+        raise RuntimeError(f"unexpected failure near {apikey}")
+
+    monkeypatch.setattr(workflow, "verify", broken_verify)
+    path = write_credentials(rec.box.root / "internal-error.json", key=SECRET_KEY)
+    done = rec.box.run_here(["--verbose", "verify", str(path)])
+    assert done.returncode == 1
+    assert "internal error: RuntimeError" in done.stderr
+    assert "Traceback" not in done.stderr and "apikey =" not in done.stderr
+    assert local_key not in done.stdout + done.stderr
+    assert SECRET_KEY not in done.stdout + done.stderr
