@@ -229,8 +229,6 @@ def login(
     browser: BrowserOpt = None,
 ) -> None:
     """Log ibmcloud in (API key from IBMCLOUD_API_KEY or --apikey-file, or --sso); reuse a usable session."""
-    import os
-
     from openscale_creds import workflow
 
     settings = _settings(ctx)
@@ -475,8 +473,6 @@ def setup(
     browser: BrowserOpt = None,
 ) -> None:
     """Log in, find the instance, create an API key and write OpenScale credentials."""
-    import os
-
     from openscale_creds import credentials, secretfile, workflow
     from openscale_creds.ui import emit
 
@@ -594,8 +590,6 @@ def ids(
     ] = None,
 ) -> None:
     """Show the data mart, binding, subscription and deployment IDs of an OpenScale instance."""
-    import os
-
     from openscale_creds import openscale_api, redact, workflow
     from openscale_creds.ibmcloud import instance_args
     from openscale_creds.ui import emit
@@ -659,7 +653,6 @@ def _fail(exc: CredsError) -> NoReturn:
 
 
 def _save_debug(raw: str) -> str | None:
-    import os
     import tempfile
 
     from openscale_creds import redact
