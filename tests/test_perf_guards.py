@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib.metadata import version
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FAKE_IBMCLOUD, ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(ROOT / "bench"))
 import listings  # bench/ is not a package
@@ -155,3 +158,202 @@ def test_a_1_000_instance_json_listing_parses_to_every_instance(tmp_path: Path) 
 
     assert [i["name"] for i in result] == [listings.name(i) for i in range(n)]
     assert len({i["guid"] for i in result}) == n
+
+
+# --- the fast paths of `parse instances` give what the plain ones gave -------------------------------------
+# The parsers read a long listing in one pass and take shortcuts where the result cannot differ; these
+# pin each shortcut to what it stands for, without timing anything.
+
+TABLE = (
+    "Retrieving instances with type service_instance in all resource groups in all locations...\nOK\n"
+    "Name                  Location   State    Type               Resource Group ID\n"
+    "AI OpenScale-1        us-south   active   service_instance   0123456789abcdef\n"
+    "café ☁ 日本 2        eu-de      active   service_instance   -\n"
+)
+BLOCKS = (
+    "Name:                  openscale-1\n"
+    "ID:                    crn:v1:bluemix:public:aiopenscale:us-south:a/0123:4b5c6d::\n"
+    "Location:              us-south\n"
+    "State:                 active\n"
+)
+
+
+def _json_listing() -> str:
+    return listings.render(listings.world(5))["json"]
+
+
+@pytest.mark.parametrize("shape", ["table", "blocks", "json"])
+def test_a_parsed_instance_equals_the_one_its_constructor_makes_field_for_field(shape: str) -> None:
+    from openscale_creds.models import INSTANCE_FIELDS, ServiceInstance
+    from openscale_creds.parsers import parse_instances
+
+    text = {"table": TABLE, "blocks": BLOCKS, "json": _json_listing()}[shape]
+
+    parsed = parse_instances(text)
+
+    # The parser fills the frozen model's __dict__ rather than run its generated __init__: that skips
+    # nothing only while the model has no __post_init__ and no slots.
+    assert not hasattr(ServiceInstance, "__post_init__") and not hasattr(ServiceInstance, "__slots__")
+    assert parsed
+    for instance in parsed:
+        built = ServiceInstance(**vars(instance))
+        assert instance == built and hash(instance) == hash(built)
+        assert tuple(vars(instance)) == INSTANCE_FIELDS == tuple(vars(built))
+
+
+def test_as_dict_gives_what_dataclasses_asdict_gives_for_every_model_in_field_order() -> None:
+    import dataclasses
+
+    from openscale_creds.models import Account, AccountChoice, ApiKey, ServiceInstance, Target, as_dict
+
+    account = Account("Example", "0123456789abcdef", "1234")
+    models = [
+        account,
+        AccountChoice(2, account),
+        Target(True, "https://cloud.ibm.com", "us-south", "u@example.com", account, "Default", "g-1"),
+        Target(False),
+        ApiKey("key", "ApiKey-1", "FAKE-not-a-key", locked=False),
+        ServiceInstance("os", "g", url="https://api.aiopenscale.cloud.ibm.com"),
+    ]
+
+    for model in models:
+        assert list(as_dict(model).items()) == list(dataclasses.asdict(model).items())
+
+
+def test_a_long_listing_is_normalised_once_and_a_json_listing_only_at_its_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openscale_creds.parsers import common, instance, parse
+
+    seen: list[int] = []
+    real = common.normalised_lines
+
+    def counting(text: str) -> list[str]:
+        seen.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(common, "normalised_lines", counting)
+    monkeypatch.setattr(instance, "normalised_lines", counting)
+    paths = listings.write(2_000, tmp_path)
+
+    table = paths["text"].read_text(encoding="utf-8")
+    assert len(parse("instances", table)) == 2_000
+    # Once whole, and its first 4 kB to see whether it is JSON.
+    assert sum(seen) <= len(table) + 4096
+
+    seen.clear()
+    assert len(parse("instances", paths["json"].read_text(encoding="utf-8"))) == 2_000
+    assert sum(seen) <= 4096
+
+
+def test_parsing_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    from openscale_creds.errors import ParseError
+    from openscale_creds.parsers import parse
+
+    assert gc.isenabled()
+    parse("instances", TABLE)
+    with pytest.raises(ParseError):
+        parse("instances", "FAILED\nSomething went wrong\n")
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        parse("instances", TABLE)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _cut_by_runs(starts: list[int], row: str, slack: int) -> list[str]:
+    """What a row's cells are: each run of words (joined by single spaces) goes to the last column
+    starting at most `slack` after it; runs in one column are joined by two spaces."""
+    cells = [""] * len(starts)
+    for match in re.finditer(r"[^ ]+(?: [^ ]+)*", row):
+        index = max([i for i, start in enumerate(starts) if start <= match.start() + slack], default=0)
+        cells[index] = f"{cells[index]}  {match.group()}" if cells[index] else match.group()
+    return cells
+
+
+@st.composite
+def _tables(draw: st.DrawFn) -> tuple[str, list[str], int]:
+    """A header and rows padded to its columns, some off by a few places, with wide gaps, tabs,
+    ideographic spaces and runs of words inside a cell."""
+    words = st.sampled_from(["a", "bc", "-", "日本", "☁", "\t", "\u3000x", "é", "x  y", "x   y", ""])
+    width = st.integers(1, 12)
+    names = draw(
+        st.lists(st.sampled_from(["Name", "Location", "State", "Type", "Tags", "ID"]), min_size=1, max_size=6)
+    )
+    widths = [max(len(name), draw(width)) + draw(st.integers(2, 4)) for name in names]
+    header = "".join(name.ljust(w) for name, w in zip(names, widths, strict=True)).rstrip()
+    rows = []
+    for _ in range(draw(st.integers(1, 6))):
+        row = ""
+        for w in widths:
+            cell = " ".join(draw(st.lists(words, max_size=3)))
+            row += cell.ljust(max(w + draw(st.integers(-3, 3)), 0))
+        rows.append(row.rstrip() if draw(st.booleans()) else row)
+    return header, rows, draw(st.integers(0, 4))
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=400)
+@given(table=_tables())
+def test_cutting_a_row_at_the_column_starts_gives_each_run_of_words_to_its_column(
+    table: tuple[str, list[str], int],
+) -> None:
+    from openscale_creds.parsers.common import cut_row, header_columns, row_cutter
+
+    header, rows, slack = table
+    columns = header_columns(header)
+    cut = row_cutter(columns, slack=slack)
+    for row in rows:
+        expected = _cut_by_runs([c.start for c in columns], row, slack)
+        assert cut(row) == expected
+        assert cut_row(columns, row, slack=slack) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("a [2] b\r[1]\r", [1]),  # a lone CR ends a line, so `[1]` starts one
+        ("a [2] b\n\x1b[0m[1]\n", [1]),
+        ("a [2] b\n\ufeff[1]\n", [1]),
+        ('OK\n{"a": "x"}   \n', {"a": "x"}),
+        ("OK\n[1,   \n 2]\n", [1, 2]),
+    ],
+)
+def test_a_json_value_is_read_where_the_normalised_output_starts_it(text: str, value: object) -> None:
+    from openscale_creds.parsers import extract_json
+
+    assert extract_json(text) == value
+
+
+@pytest.mark.parametrize(
+    ("item", "key"),
+    [
+        ({"crn": "crn:v1:bluemix:public:aiopenscale:us-south:a/0123:4b5c6d::", "id": 5, "name": 3}, "name"),
+        ({"crn": "", "id": 5, "name": 3}, "id"),
+        ({"name": "os", "guid": "g", "plan_name": "", "resource_plan_name": ["lite"]}, "resource_plan_name"),
+        ({"name": "os", "guid": "g", "state": "active", "updated_at": 0}, "updated_at"),
+    ],
+)
+def test_a_json_value_that_is_not_a_string_is_refused_naming_the_first_key_read(
+    item: dict[str, object], key: str
+) -> None:
+    from openscale_creds.errors import ParseError
+    from openscale_creds.parsers import parse_instances
+
+    with pytest.raises(ParseError, match=f"`{key}` of item 0 of the JSON array is not a string"):
+        parse_instances(json.dumps([item]))
+
+
+def test_a_json_value_that_is_not_a_string_is_ignored_where_the_key_before_it_already_gave_one() -> None:
+    from openscale_creds.parsers import parse_instances
+
+    crn = "crn:v1:bluemix:public:aiopenscale:us-south:a/0123:4b5c6d::"
+    (found,) = parse_instances(
+        json.dumps([{"name": "os", "crn": crn, "id": 5, "plan_name": "lite", "resource_plan_name": 7}])
+    )
+
+    assert (found.crn, found.guid, found.plan) == (crn, "4b5c6d", "lite")

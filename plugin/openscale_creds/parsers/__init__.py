@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import UsageError
 from ..models import Account, Target, as_dict
 from .api_key import parse_api_key
-from .common import Failure, extract_json, find_failure, normalise, parse_account, strip_noise
+from .common import Failure, extract_json, find_failure, gc_paused, normalise, parse_account, strip_noise
 from .instance import parse_instance_list_table, parse_instances
 from .login import parse_login
 from .oauth_tokens import parse_oauth_tokens
@@ -68,12 +68,17 @@ def _api_key(text: str) -> dict[str, Any]:
     }
 
 
+def _instances(text: str) -> list[dict[str, Any]]:
+    with gc_paused():  # the dicts of a long listing are as many allocations again as its parse
+        return [as_dict(i) for i in parse_instances(text)]
+
+
 _RENDER: dict[str, Callable[[str], Any]] = {
     "login": lambda text: _target(parse_login(text)),
     "target": lambda text: _target(parse_target(text)),
     "api-key": _api_key,
-    "instance": lambda text: [as_dict(i) for i in parse_instances(text)],
-    "instances": lambda text: [as_dict(i) for i in parse_instances(text)],
+    "instance": _instances,
+    "instances": _instances,
     "oauth-tokens": lambda text: {"token": parse_oauth_tokens(text)},
     "version": lambda text: {"version": parse_version(text)},
 }

@@ -7,9 +7,13 @@ starting at 1, so they match what a user sees after `openscale-creds parse` echo
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import itertools
 import json
+import operator
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -53,14 +57,48 @@ class Line(NamedTuple):
 
 def normalise(text: str) -> str:
     """Strip escapes and BOMs, turn CRLF and lone CR into LF, drop trailing whitespace on every line."""
-    text = _ESCAPES.sub("", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(line.lstrip(_BOM).rstrip() for line in text.split("\n"))
+    return "\n".join(normalised_lines(text))
+
+
+def normalised_lines(text: str) -> list[str]:
+    """The lines of `normalise(text)`, without joining them only to split them again."""
+    # A stage runs only when the text holds what it removes: a 100,000-row listing has no escape, CR or
+    # BOM, and each stage would otherwise copy all of it.
+    if "\x1b" in text:
+        text = _ESCAPES.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if _BOM in text:
+        return [line.lstrip(_BOM).rstrip() for line in lines]
+    return list(map(str.rstrip, lines))
 
 
 def numbered(text: str) -> list[Line]:
     """The lines of `normalise(text)`, numbered from 1."""
-    return [Line(i, line) for i, line in enumerate(normalise(text).split("\n"), start=1)]
+    return number(normalised_lines(text))
+
+
+def number(lines: Iterable[str]) -> list[Line]:
+    """Normalised lines, numbered from 1."""
+    return [Line(i, line) for i, line in enumerate(lines, start=1)]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (it nests: only the outermost one re-enables).
+
+    Parsing a long listing allocates hundreds of thousands of objects and frees almost none, so the
+    collector would run again and again, over a growing heap, for nothing: a third of a 100,000-instance
+    parse. Reference counting still frees everything that is not in a cycle.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def is_progress(line: str) -> bool:
@@ -95,6 +133,15 @@ def extract_json(text: str, command: str = "--output json") -> Any:
     Prose such as `OK` may precede it and a version notice may follow it. Errors give the line number
     only, never the line: JSON output can carry a key or a token.
     """
+    if not ("\x1b" in text or "\r" in text or _BOM in text):
+        # Without escapes, CRs and BOMs, normalising only drops whitespace before line ends, which JSON
+        # that decodes cannot hold in a string (a string cannot span lines): decoding the text as it is
+        # gives the same value without copying all of it (megabytes for a long listing). Anything else,
+        # errors included, takes the normalised way below, which words them.
+        match = _JSON_LINE.search(text) or _JSON_ANYWHERE.search(text)
+        if match is not None:
+            with contextlib.suppress(RecursionError, ValueError):
+                return json.JSONDecoder().raw_decode(text, match.end() - 1)[0]
     clean = normalise(text)
     match = _JSON_LINE.search(clean) or _JSON_ANYWHERE.search(clean)
     if match is None:
@@ -113,6 +160,24 @@ def extract_json(text: str, command: str = "--output json") -> Any:
 def looks_like_json(lines: Sequence[Line]) -> bool:
     """Whether the first line after the banners starts a JSON value."""
     return bool(lines) and lines[0].text.lstrip()[:1] in ("[", "{")
+
+
+_HEAD = 4096
+
+
+def starts_like_json(text: str) -> bool:
+    """`looks_like_json(strip_noise(numbered(text)))`, read from the first 4 kB only; False when those
+    do not hold a whole first line after the banners (then ask `looks_like_json` of the whole text).
+
+    What decides is the first line after the banners, and banners are a few short lines, so a long
+    JSON listing is not split and numbered line by line just to see its first bracket.
+    """
+    if len(text) <= _HEAD:
+        return looks_like_json(strip_noise(numbered(text)))
+    head = strip_noise(numbered(text[:_HEAD]))
+    # Only the last line of the head can differ from the whole text's (cut mid-line, mid-escape or
+    # between CR and LF); with a line after it, the first one is whole.
+    return len(head) > 1 and looks_like_json(head)
 
 
 FailureKind = Literal["failed", "usage", "not_found", "not_logged_in"]
@@ -148,19 +213,29 @@ def find_failure(text: str) -> Failure | None:
     `Incorrect Usage: flag needs an argument: -apikey` -> Failure("usage", that line).
     The kind is read from the lines after the banner up to the next blank line.
     """
-    lines = normalise(text).split("\n")
-    for i, raw in enumerate(lines):
-        line = raw.strip()
+    return failure_in(normalised_lines(text))
+
+
+def failure_in(lines: Sequence[str]) -> Failure | None:
+    """`find_failure` of text already split into normalised lines."""
+    stripped = list(map(str.strip, lines))
+    # A failure line is a FAILED word, or holds one of two phrases: both are looked for in all lines at
+    # once, far cheaper than matching line by line through a long listing that has none.
+    if FAILED_WORDS.isdisjoint(stripped):
+        joined = "\n".join(stripped)
+        if "Incorrect Usage" not in joined and "' is not a registered command" not in joined:
+            return None
+    for i, line in enumerate(stripped):
         if line.startswith("Incorrect Usage") or _NOT_REGISTERED.match(line):
             return Failure("usage", line)
         if line in FAILED_WORDS:
             block: list[str] = []
-            for following in lines[i + 1 :]:
-                if not following.strip():
+            for following in stripped[i + 1 :]:
+                if not following:
                     if block:
                         break
                     continue
-                block.append(following.strip())
+                block.append(following)
             message = block[0] if block else line
             return Failure(_classify(message, " ".join(block)), message)
     return None
@@ -252,25 +327,57 @@ def cut_row(columns: Sequence[Column], text: str, *, slack: int = 2) -> list[str
 
     Cells are separated by at least two spaces, so each run of text is given to the column whose
     start is at or just before it; `slack` absorbs a header that is off by a space or two, as in the
-    CLI's own README. Cells that receive no text are empty strings.
+    CLI's own README. Runs that fall in one column are joined by two spaces. Cells that receive no text
+    are empty strings.
     """
-    cells = [""] * len(columns)
-    for chunk in _chunks(text):
-        index = 0
-        for i, column in enumerate(columns):
-            if column.start <= chunk.start + slack:
-                index = i
-        cells[index] = f"{cells[index]}  {chunk.text}" if cells[index] else chunk.text
-    return cells
+    return row_cutter(columns, slack=slack)(text)
 
 
-class _Chunk(NamedTuple):
-    start: int
-    text: str
+def row_cutter(columns: Sequence[Column], *, slack: int = 2) -> Callable[[str], list[str]]:
+    """`cut_row` for the rows of one table, with the arithmetic on the header done once."""
+    starts = [column.start for column in columns]
+    last = len(starts) - 1
+    # The column of a run starting at each position: the last one (in header order) that starts at most
+    # `slack` after it, else the first. From the last start on, that is the last column.
+    latest = [0] * (max([*starts, slack]) - slack)
+    for i, start in enumerate(starts):
+        first = max(start - slack, 0)  # the first position the column owns
+        if first < len(latest):
+            latest[first] = i
+    owner = list(itertools.accumulate(latest, max))
 
+    def by_runs(text: str) -> list[str]:
+        cells = [""] * len(starts)
+        for match in _CHUNK.finditer(text):
+            position = match.start()
+            index = owner[position] if position < len(owner) else last
+            run = match.group()
+            cells[index] = f"{cells[index]}  {run}" if cells[index] else run
+        return cells
 
-def _chunks(text: str) -> list[_Chunk]:
-    return [_Chunk(m.start(), m.group(0)) for m in _CHUNK.finditer(text)]
+    # A run starting up to `slack` places before a column start belongs to that column. When the `reach`
+    # places before each start are all spaces (`slack` of them, and two at least: a run crosses single
+    # spaces only), no run starts there and none runs across, so slicing the row at the column starts
+    # cuts it as the runs would: a few calls into C instead of a match, a lookup and a string per run.
+    reach = max(slack, 2)
+    if len(starts) < 2 or starts != sorted(starts) or starts[1] < reach:
+        return by_runs
+    width = starts[-1]
+    gaps_of = operator.itemgetter(*(slice(start - reach, start) for start in starts[1:]))
+    clear = gaps_of(" " * width)  # a string for one gap, a tuple for several, as gaps_of gives them
+    cells_of = operator.itemgetter(*map(slice, [0, *starts[1:]], [*starts[1:], None]))
+
+    def cut(text: str) -> list[str]:
+        # Padding adds no run, and makes a row whose last cells are empty sliceable as well.
+        padded = text.ljust(width)
+        if gaps_of(padded) == clear:
+            cells = list(map(str.strip, cells_of(padded), itertools.repeat(" ")))
+            # Runs within a cell are joined by exactly two spaces; slicing would keep a wider gap.
+            if "   " not in "\n".join(cells):
+                return cells
+        return by_runs(text)
+
+    return cut
 
 
 # --- values -----------------------------------------------------------------------------------------------

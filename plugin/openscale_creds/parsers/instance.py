@@ -28,24 +28,28 @@ or an empty cell is None.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from ..errors import ParseError
-from ..models import ServiceInstance
+from ..models import INSTANCE_FIELDS, ServiceInstance
 from ..regions import service_url
 from .common import (
     Line,
     crn_field,
-    cut_row,
-    empty_to_none,
     extract_json,
-    find_failure,
+    failure_in,
+    gc_paused,
     header_columns,
     kv_rows,
     looks_like_json,
+    normalised_lines,
+    number,
     numbered,
+    row_cutter,
+    starts_like_json,
     strip_noise,
 )
 
@@ -89,21 +93,27 @@ _NONE_FOUND = re.compile(r"^No .*\bfound\b", re.IGNORECASE)
 # CRN fields: crn:v1:bluemix:public:SERVICE:LOCATION:a/ACCOUNT:GUID::
 _CRN_SERVICE = 4
 _CRN_GUID = 7
+_NO_FIELDS: dict[str, str | None] = dict.fromkeys(INSTANCE_FIELDS)
 
 
 def parse_instances(text: str) -> list[ServiceInstance]:
     """Any of the three shapes -> the instances in output order (possibly none)."""
-    lines = strip_noise(numbered(text))
-    if not lines:
-        raise ParseError(COMMAND, "the output is empty")
-    if looks_like_json(lines):
-        return instances_from_json(extract_json(text, COMMAND))
-    failure = find_failure(text)
-    if failure is not None:
-        raise ParseError(COMMAND, f"the command failed: {failure.message}")
-    if _LIST_HEADER.match(lines[0].text):
-        return parse_instance_list_table(text)
-    return _from_blocks(lines)
+    with gc_paused():
+        if starts_like_json(text):
+            return instances_from_json(extract_json(text, COMMAND))
+        # Normalised and numbered once, for the failure check and whichever shape follows.
+        texts = normalised_lines(text)
+        lines = strip_noise(number(texts))
+        if not lines:
+            raise ParseError(COMMAND, "the output is empty")
+        if looks_like_json(lines):
+            return instances_from_json(extract_json(text, COMMAND))
+        failure = failure_in(texts)
+        if failure is not None:
+            raise ParseError(COMMAND, f"the command failed: {failure.message}")
+        if _LIST_HEADER.match(lines[0].text):
+            return _from_table(lines)
+        return _from_blocks(lines)
 
 
 def _from_blocks(lines: Sequence[Line]) -> list[ServiceInstance]:
@@ -147,45 +157,44 @@ def _from_blocks(lines: Sequence[Line]) -> list[ServiceInstance]:
 
 
 def _text_values(values: dict[str, str]) -> dict[str, str | None]:
-    """Table cells: padding is not part of a value, and `-` means none."""
-    return {name: empty_to_none(value) for name, value in values.items()}
+    """Cells -> every field of the model, in field order: padding is not part of a value, and `-` or
+    nothing means none (`empty_to_none`, inlined: this runs for every cell of a listing)."""
+    fields = _NO_FIELDS.copy()
+    for name, value in values.items():
+        text = value.strip()
+        fields[name] = None if text in ("", "-") else text
+    return fields
 
 
 def _instance(
-    values: dict[str, str | None], where: Line | None, label: str, *, guid_required: bool = True
+    fields: dict[str, str | None], where: Line | None, label: str, *, guid_required: bool = True
 ) -> ServiceInstance:
-    get = values.get
-
-    def fail(message: str) -> ParseError:
-        if where is None:
-            return ParseError(COMMAND, f"{label} {message}")
-        return ParseError(COMMAND, f"{label} {message}", line=where.text, lineno=where.lineno)
-
-    name = get("name")
-    crn = get("crn")
-    guid = get("guid") or crn_field(crn, _CRN_GUID)
+    """`fields` holds every field of the model in field order; the GUID, service name and URL are
+    completed in it."""
+    name = fields["name"]
+    crn = fields["crn"]
+    guid = fields["guid"] or crn_field(crn, _CRN_GUID)
     if name is None:
-        raise fail("has no name")
+        raise _incomplete(where, label, "has no name")
     if guid is None and guid_required:
-        raise fail("has no GUID and no CRN")
-    service_name = get("service_name") or crn_field(crn, _CRN_SERVICE)
-    location = get("location")
-    return ServiceInstance(
-        name=name,
-        guid=guid or "",
-        crn=crn,
-        location=location,
-        service_name=service_name,
-        plan=get("plan"),
-        plan_id=get("plan_id"),
-        resource_group=get("resource_group"),
-        resource_group_id=get("resource_group_id"),
-        state=get("state"),
-        type=get("type"),
-        created_at=get("created_at"),
-        updated_at=get("updated_at"),
-        url=service_url(location) if service_name == OPENSCALE_SERVICE else None,
-    )
+        raise _incomplete(where, label, "has no GUID and no CRN")
+    service_name = fields["service_name"] or crn_field(crn, _CRN_SERVICE)
+    fields["guid"] = guid or ""
+    fields["service_name"] = service_name
+    fields["url"] = service_url(fields["location"]) if service_name == OPENSCALE_SERVICE else None
+    # Not `ServiceInstance(**fields)`: the generated `__init__` of a frozen dataclass sets each field
+    # through `object.__setattr__`, a third of a long listing's parse. The model has no `__post_init__`
+    # and no slots, so it is exactly its `__dict__` (test_perf_guards checks both, and that the two
+    # ways give equal models).
+    instance = object.__new__(ServiceInstance)
+    instance.__dict__.update(fields)
+    return instance
+
+
+def _incomplete(where: Line | None, label: str, message: str) -> ParseError:
+    if where is None:
+        return ParseError(COMMAND, f"{label} {message}")
+    return ParseError(COMMAND, f"{label} {message}", line=where.text, lineno=where.lineno)
 
 
 def parse_instance_list_table(text: str) -> list[ServiceInstance]:
@@ -195,7 +204,11 @@ def parse_instance_list_table(text: str) -> list[ServiceInstance]:
     above: the SDK's 2025 renderer wrapped long cells onto extra lines. Every instance has a state, and
     a state is too short to wrap. Wrapped pieces are joined with a space.
     """
-    lines = strip_noise(numbered(text))
+    with gc_paused():
+        return _from_table(strip_noise(numbered(text)))
+
+
+def _from_table(lines: Sequence[Line]) -> list[ServiceInstance]:
     if not lines or not _LIST_HEADER.match(lines[0].text):
         first = lines[0] if lines else Line(1, "")
         raise ParseError(
@@ -204,23 +217,34 @@ def parse_instance_list_table(text: str) -> list[ServiceInstance]:
     columns = header_columns(lines[0].text)
     fields = [_LIST_COLUMNS.get(column.name.casefold()) for column in columns]
     anchor = fields.index("state") if "state" in fields else 0
-    rows: list[tuple[Line, dict[str, str]]] = []
-    for line in lines[1:]:
-        cells = cut_row(columns, line.text)
+    # The column each field is read from: the last of its columns (`Location` and `Region` both give the
+    # location). A wrapped piece in any of them continues that one.
+    source = {field: i for i, field in enumerate(fields) if field}
+    wraps = [(i, source[field]) for i, field in enumerate(fields) if field]
+    cut = row_cutter(columns)
+    rows: list[tuple[Line, list[str]]] = []
+    for line in itertools.islice(lines, 1, None):
+        cells = cut(line.text)
         if cells[anchor]:
-            rows.append((line, {field: cell for field, cell in zip(fields, cells, strict=True) if field}))
+            rows.append((line, cells))
             continue
         if not rows:
             raise ParseError(
                 LIST_COMMAND, "the first row continues nothing", line=line.text, lineno=line.lineno
             )
         previous = rows[-1][1]
-        for field, cell in zip(fields, cells, strict=True):
-            if field is not None and cell:
-                previous[field] = f"{previous[field]} {cell}" if previous.get(field) else cell
-    return [
-        _instance(_text_values(values), line, "the table row", guid_required=False) for line, values in rows
-    ]
+        for i, into in wraps:
+            if cells[i]:
+                previous[into] = f"{previous[into]} {cells[i]}" if previous[into] else cells[i]
+    result = []
+    for line, cells in rows:
+        # `_text_values`, read straight from the cells: this runs for every row of a listing.
+        values = _NO_FIELDS.copy()
+        for field, i in source.items():
+            text = cells[i].strip()
+            values[field] = None if text in ("", "-") else text
+        result.append(_instance(values, line, "the table row", guid_required=False))
+    return result
 
 
 def instances_from_json(data: Any) -> list[ServiceInstance]:
@@ -232,24 +256,68 @@ def instances_from_json(data: Any) -> list[ServiceInstance]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ParseError(COMMAND, f"item {index} of the JSON array is not an object")
-        crn = _json_text(item, index, "crn") or _json_text(item, index, "id")
-        values: dict[str, str | None] = {
-            "name": _json_text(item, index, "name"),
-            "guid": _json_text(item, index, "guid"),
-            "crn": crn if crn is None or crn.startswith("crn:") else None,
-            "location": _json_text(item, index, "region_id"),
-            "service_name": _json_text(item, index, "service_name"),
-            "plan": _json_text(item, index, "plan_name") or _json_text(item, index, "resource_plan_name"),
-            "plan_id": _json_text(item, index, "resource_plan_id"),
-            "resource_group": _json_text(item, index, "resource_group_name"),
-            "resource_group_id": _json_text(item, index, "resource_group_id"),
-            "state": _json_text(item, index, "state"),
-            "type": _json_text(item, index, "type"),
-            "created_at": _json_text(item, index, "created_at"),
-            "updated_at": _json_text(item, index, "updated_at"),
-        }
+        raw = list(map(item.get, _JSON_KEYS))
+        if _TEXT_TYPES.issuperset(map(type, raw)):
+            # No value to refuse: all taken at once, without `_json_text`'s call and checks per key.
+            values = _json_values({key: value or None for key, value in zip(_JSON_KEYS, raw, strict=True)})
+        else:
+            values = _checked_json_values(item, index)
         result.append(_instance(values, None, f"item {index} of the JSON array"))
     return result
+
+
+# The keys an instance is read from, in the order `_checked_json_values` checks them.
+_JSON_KEYS = (
+    "crn",
+    "id",
+    "name",
+    "guid",
+    "region_id",
+    "service_name",
+    "plan_name",
+    "resource_plan_name",
+    "resource_plan_id",
+    "resource_group_name",
+    "resource_group_id",
+    "state",
+    "type",
+    "created_at",
+    "updated_at",
+)
+_TEXT_TYPES = frozenset({str, type(None)})
+# `crn or id`, `plan_name or resource_plan_name`: the second key is read only when the first is empty.
+_JSON_FALLBACKS = {"id": "crn", "resource_plan_name": "plan_name"}
+
+
+def _json_values(texts: dict[str, str | None]) -> dict[str, str | None]:
+    """The texts of `_JSON_KEYS` (empty ones None) -> every field of the model, in field order."""
+    crn = texts["crn"] or texts["id"]
+    return {
+        "name": texts["name"],
+        "guid": texts["guid"],
+        "crn": crn if crn is None or crn.startswith("crn:") else None,
+        "location": texts["region_id"],
+        "service_name": texts["service_name"],
+        "plan": texts["plan_name"] or texts["resource_plan_name"],
+        "plan_id": texts["resource_plan_id"],
+        "resource_group": texts["resource_group_name"],
+        "resource_group_id": texts["resource_group_id"],
+        "state": texts["state"],
+        "type": texts["type"],
+        "created_at": texts["created_at"],
+        "updated_at": texts["updated_at"],
+        "url": None,
+    }
+
+
+def _checked_json_values(item: dict[str, Any], index: int) -> dict[str, str | None]:
+    """`_json_values` of an item with a value that is not a string: the first one read is refused (a
+    fallback key is read only when the key before it gave nothing)."""
+    texts: dict[str, str | None] = {}
+    for key in _JSON_KEYS:
+        first = _JSON_FALLBACKS.get(key)
+        texts[key] = None if first is not None and texts[first] else _json_text(item, index, key)
+    return _json_values(texts)
 
 
 def _json_text(item: dict[str, Any], index: int, key: str) -> str | None:
