@@ -8,6 +8,7 @@ Every failure must end in the documented exit code with a one-line cause (never 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import stat
@@ -335,7 +336,8 @@ def test_unrecognised_output_is_saved_privately_with_secrets_masked_and_its_path
     assert saved is not None and saved.parent == world.tmp / "tmp"
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     text = saved.read_text(encoding="utf-8")
-    assert text.startswith(f"$ ibmcloud resource service-instance {INSTANCE} --output json\n")
+    # The command line is quoted as for sh, so a name with spaces reads back unambiguously.
+    assert text.startswith(f"$ ibmcloud resource service-instance {shlex.quote(INSTANCE)} --output json\n")
     assert "Surprise: this is not what ibmcloud prints" in text
     for secret in ("fake-leaked-key", "eyJfake"):
         assert secret not in text and secret not in done.stderr
