@@ -104,18 +104,6 @@ def test_an_unknown_instance_costs_no_key(world: World, tmp_path: Path) -> None:
     assert not (tmp_path / "c.yaml").exists()
 
 
-def test_a_failure_after_key_creation_leaves_the_key_in_the_file(world: World, tmp_path: Path) -> None:
-    out = tmp_path / "creds.json"
-    # The fake crashes on every command after api-key-create; setup must already have saved the key.
-    env = api_env(world, FAKE_IBMCLOUD_FAULT="crash", FAKE_IBMCLOUD_FAULT_ON="iam api-key-delete")
-    done = run_cli(setup_args("--out", str(out)), env=env)
-    assert done.returncode == 0, done.stderr
-    key = json.loads(out.read_text(encoding="utf-8"))
-    verify = run_cli(["verify", str(out)], env=world.env())
-    assert verify.returncode == 0, verify.stderr
-    assert key["apikey"] not in verify.stdout + verify.stderr
-
-
 def test_setup_with_sso_reads_the_code_from_stdin(world: World, tmp_path: Path) -> None:
     out = tmp_path / "creds.yaml"
     done = run_cli(
