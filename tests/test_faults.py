@@ -585,8 +585,7 @@ def test_two_setups_creating_the_same_file_at_once_one_wins_the_other_is_refused
     winner = assert_whole_file_of(out, keys)
     loser = next(run for run in runs if run.proc.returncode == 10)
     cause = one_line_cause(loser.stderr)
-    assert "already exists" in cause and "was created but not saved" in cause
-    assert "api-key-delete" in cause
+    assert "already exists" in cause and "could not be saved, so it was deleted" in cause
     assert winner not in loser.stderr
 
 
@@ -683,7 +682,7 @@ def test_a_read_only_output_folder_is_refused_before_a_key_is_created(tmp_path: 
 
 
 @pytest.mark.slow
-def test_a_full_disk_while_writing_keeps_the_earlier_file_and_names_the_unsaved_key(world: World) -> None:
+def test_a_full_disk_while_writing_keeps_the_earlier_file_and_deletes_the_unsaved_key(world: World) -> None:
     out_dir = world.tmp / "out"
     out_dir.mkdir()
     out = out_dir / "creds.yaml"
@@ -698,7 +697,11 @@ def test_a_full_disk_while_writing_keeps_the_earlier_file_and_names_the_unsaved_
     cause = one_line_cause(done.stderr)
     key = keys_created(world)[-1]
     assert f"cannot write {out}" in cause
-    assert key["id"] in cause and "api-key-delete" in cause
+    # The tool tries to delete the key it could not save. Under this stand-in the file-size limit also
+    # binds the ibmcloud child (it cannot write its session), so the delete fails here too and the
+    # message must then say how to delete the key by hand.
+    assert key["id"] in cause
+    assert "so it was deleted" in cause or f"ibmcloud iam api-key-delete {key['id']} -f" in cause
     assert key["apikey"] not in done.stderr
     assert out.read_text(encoding="utf-8") == "old: credentials\n"
     assert leftovers(out_dir, keep={out.name}) == []

@@ -422,11 +422,11 @@ def setup(
                         force=opts.force or existing is not None,
                         encoding=creds_mod.file_encoding(opts.fmt),
                     )
+                except Interrupted:
+                    raise
                 except CredsError as exc:
-                    exc.message += (
-                        f" — API key {key.name} ({key.id}) was created but not saved; delete it with "
-                        f"`ibmcloud iam api-key-delete {key.id} -f`"
-                    )
+                    # The key's only copy could not be saved: delete it rather than leave it orphaned.
+                    exc.message += _discard_key(cli, key)
                     raise
                 res.result = "mode 0600" if os.name == "posix" else "saved"
     return SetupResult(creds, path, True, text)
