@@ -20,6 +20,7 @@ from openscale_creds.errors import CredsError, ExitCode, UnrecognisedOutput, Usa
 
 if TYPE_CHECKING:
     from openscale_creds.ibmcloud import IbmCloudCli
+    from openscale_creds.models import Target
     from openscale_creds.runner import Runner
     from openscale_creds.ui import TerminalUi
     from openscale_creds.workflow import LoginOptions, PlanStep
@@ -48,12 +49,10 @@ class Settings:
     dry_run: bool
     shell: str | None
 
-    def runner(self, ui: TerminalUi | None = None) -> Runner:
+    def runner(self, ui: TerminalUi) -> Runner:
         from openscale_creds.runner import Runner, resolve_ibmcloud
 
-        log = None
-        if self.verbose:
-            log = ui.log if ui is not None else lambda line: print(f"[ibmcloud] {line}", file=sys.stderr)
+        log = ui.log if self.verbose else None
         return Runner(resolve_ibmcloud(self.ibmcloud), timeout=self.timeout, log=log)
 
     def shell_name(self) -> str:
@@ -308,7 +307,7 @@ def target(
     emit(_target_text(result))
 
 
-def _target_text(t: Any) -> str:
+def _target_text(t: Target) -> str:
     account = f"{t.account.name} ({t.account.guid})" if t.account else ""
     rows = [
         ("account", account),
@@ -416,7 +415,6 @@ def doctor(ctx: typer.Context) -> None:
     """Find the CLI, show its version, login state and target, and say what to fix."""
     from openscale_creds import workflow
     from openscale_creds.errors import NotLoggedIn
-    from openscale_creds.ibmcloud import IbmCloudCli
     from openscale_creds.ui import emit
 
     settings = _settings(ctx)
@@ -424,9 +422,8 @@ def doctor(ctx: typer.Context) -> None:
         steps = [workflow.PlanStep(("--version",)), workflow.PlanStep(("target", "--output", "json"))]
         _print_plan(settings, steps)
         return
-    runner = settings.runner()
+    runner, cli, _ui = _core(settings)
     emit(f"{'ibmcloud:':<16}{runner.program}\n")
-    cli = IbmCloudCli(runner)
     emit(f"{'version:':<16}{cli.version()}\n")
     t = cli.target()
     emit(f"{'logged in:':<16}{'yes' if t.logged_in else 'no'}\n")

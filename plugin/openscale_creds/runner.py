@@ -120,15 +120,16 @@ def describe(args: Sequence[str]) -> str:
 
 
 def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None or sys.platform != "win32":
-        try:
-            if sys.platform == "win32":
+    try:
+        if sys.platform == "win32":
+            if proc.poll() is None:
                 proc.kill()
-            else:
-                # The child leads its own process group, so this also reaches grandchildren.
-                os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        else:
+            # The child leads its own process group, so this also reaches grandchildren, which may
+            # still hold our pipes open after the child itself has exited.
+            os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
     with contextlib.suppress(subprocess.TimeoutExpired, ValueError, OSError):
         proc.communicate(timeout=1)
 
