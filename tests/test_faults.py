@@ -40,7 +40,7 @@ from _faults_helpers import (
     wait_until,
     write_hook_env,
 )
-from conftest import INSTALLED, run_cli
+from conftest import FAKE_IBMCLOUD, INSTALLED, run_cli
 
 # Process groups, POSIX signals and modes, /proc: the Windows side is covered by the unit layers.
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process and file semantics")
@@ -638,6 +638,10 @@ def test_a_read_only_output_folder_is_refused_before_a_key_is_created(tmp_path: 
     as_root = os.geteuid() == 0
     if as_root and shutil.which("setpriv") is None:
         pytest.skip("running as root without setpriv to drop privileges")
+    if as_root and not _nobody_can_run_the_installed_command():
+        # A checkout under a private (0700) folder is out of nobody's reach; the read-only mount test
+        # below covers the same refusal there.
+        pytest.skip("user nobody cannot reach the installed command in this checkout")
     base = Path(tempfile.mkdtemp(prefix="openscale-creds-ro-test-"))
     try:
         base.chmod(0o755)
@@ -679,6 +683,39 @@ def test_a_read_only_output_folder_is_refused_before_a_key_is_created(tmp_path: 
     finally:
         (base / "ro").chmod(0o700)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _nobody_can_run_the_installed_command() -> bool:
+    probe = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "test", "-r", str(INSTALLED)]
+    return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+
+
+def test_an_output_folder_on_a_read_only_mount_is_refused_before_a_key_is_created(world: World) -> None:
+    """A real read-only filesystem: the folder bind-mounted read-only in a private mount namespace."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare for a private read-only mount")
+    folder = world.tmp / "ro"
+    folder.mkdir()
+    earlier = folder / "creds.yaml"
+    earlier.write_text("old: credentials\n", encoding="utf-8")
+    command = " ".join(shlex.quote(a) for a in [str(INSTALLED), *setup_args(earlier, "--force")])
+    mount = f"mount --bind {shlex.quote(str(folder))} {shlex.quote(str(folder))}"
+    remount = f"mount -o remount,bind,ro {shlex.quote(str(folder))}"
+    script = f"{mount} && {remount} || exit 97; exec {command}"
+    env = {
+        **os.environ,
+        "OPENSCALE_CREDS_IBMCLOUD": str(FAKE_IBMCLOUD),
+        **env_for(world, IBMCLOUD_API_KEY=DEMO_KEY),
+    }
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode == 97:
+        pytest.skip("this machine does not allow a private read-only mount")
+    assert done.returncode == 10, done.stderr
+    assert "read-only file system" in one_line_cause(done.stderr)
+    assert create_calls(world) == 0
+    assert earlier.read_text(encoding="utf-8") == "old: credentials\n"
 
 
 @pytest.mark.slow
