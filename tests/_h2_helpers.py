@@ -187,12 +187,13 @@ def run_parallel(func: Callable[[T], R], items: Sequence[T], workers: int = 4) -
 
 
 class QuietUi:
-    """A `workflow.Ui` that records what it would have shown; nobody is at a terminal."""
+    """A `workflow.Ui` that records what it would have shown. Nobody is at a terminal unless
+    `interactive`; a `passcode` is the one-time code the person would type."""
 
-    interactive = False
-
-    def __init__(self) -> None:
+    def __init__(self, *, interactive: bool = False, passcode: str | None = None) -> None:
         self.shown: list[str] = []
+        self.interactive = interactive
+        self.passcode = passcode
 
     @contextlib.contextmanager
     def step(self, what: str) -> Iterator[Any]:
@@ -210,7 +211,10 @@ class QuietUi:
         self.shown.append(message)
 
     def read_passcode(self, url: str) -> str:
-        raise AssertionError("no passcode prompt expected")
+        if self.passcode is None:
+            raise AssertionError("no passcode prompt expected")
+        self.shown.append(f"passcode for {url}")
+        return self.passcode
 
     def choose_account(self, choices: list[Any]) -> Any:
         raise AssertionError("no account menu expected")
@@ -224,6 +228,8 @@ class FakeCloud:
     """
 
     relogin: Callable[[], None] | None = None
+    program = "/opt/fake/ibmcloud"
+    PASSCODE_URL = "https://iam.cloud.ibm.com/identity/passcode"
 
     def __init__(
         self,
@@ -231,7 +237,11 @@ class FakeCloud:
         *,
         new_keys: Sequence[str] = ("fake-new-key-0000000000000000000000000000",),
         fail: Mapping[str, Exception] | None = None,
+        session: Any = None,
+        after_sso: Any = None,
     ) -> None:
+        """`session`: what `target` returns until a login (default: logged in); `after_sso`: the
+        session `login_sso` leaves (default: logged in)."""
         from openscale_creds.models import Account, Target
 
         self.instances = list(instances)
@@ -246,6 +256,8 @@ class FakeCloud:
             account=Account("Demo Account", "34445945c2dfb743dccd9aea88034794"),
             resource_group="Default",
         )
+        self.session = self.logged_in if session is None else session
+        self.after_sso = self.logged_in if after_sso is None else after_sso
 
     def _record(self, method: str, *args: Any, **kwargs: Any) -> None:
         self.calls.append((method, args, kwargs))
@@ -258,11 +270,20 @@ class FakeCloud:
 
     def target(self, *, home: str | None = None) -> Any:
         self._record("target", home=home)
-        return self.logged_in
+        return self.session
 
     def login_apikey(self, api_key: str, **kwargs: Any) -> Any:
         self._record("login_apikey", api_key, **kwargs)
+        self.session = self.logged_in
         return self.logged_in
+
+    def login_sso(self, prompts: Any, **kwargs: Any) -> Any:
+        """As the real dialogue does: show the passcode URL, ask for the code, then the session."""
+        self._record("login_sso", **kwargs)
+        prompts.info(f"Get a one-time code from {self.PASSCODE_URL} to proceed.")
+        prompts.read_passcode(self.PASSCODE_URL)
+        self.session = self.after_sso
+        return self.session
 
     def target_group(self, group: str) -> Any:
         self._record("target_group", group)

@@ -359,7 +359,7 @@ def test_setup_workflow_writes_every_name_in_every_format_exactly(nid: str, fmt:
         instance=name, login=workflow.LoginOptions(), out="-", fmt=fmt, key_name=name
     )
     workflow.setup(
-        cloud, None, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": DEMO_KEY}, write_stdout=written.append
+        cloud, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": DEMO_KEY}, write_stdout=written.append
     )
     check_credentials("".join(written), fmt, name, tmp_path)
     assert [c[1][0] for c in cloud.calls if c[0] == "find_instances"] == [name]

@@ -516,7 +516,7 @@ def run_setup(cloud: FakeCloud, out: str, fmt: str = "yaml") -> None:
     opts = workflow.SetupOptions(
         instance=INSTANCE, login=workflow.LoginOptions(), out=out, fmt=fmt, force=True
     )
-    workflow.setup(cloud, None, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": SECRET_KEY}, write_stdout=print)
+    workflow.setup(cloud, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": SECRET_KEY}, write_stdout=print)
 
 
 def test_setup_that_cannot_save_the_new_key_names_its_id_not_its_value(
@@ -614,7 +614,7 @@ def test_logging_in_to_the_wrong_account_never_quotes_the_key() -> None:
 
     opts = workflow.LoginOptions(account="Some Other Account")
     with pytest.raises(NotFound) as caught:
-        workflow.login(FakeCloud(), None, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": SECRET_KEY})
+        workflow.login(FakeCloud(), opts, QuietUi(), environ={"IBMCLOUD_API_KEY": SECRET_KEY})
     assert SECRET_KEY not in exception_texts(caught.value)
 
 

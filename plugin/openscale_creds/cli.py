@@ -236,7 +236,7 @@ def login(
         _print_plan(settings, workflow.plan_login(opts, os.environ))
         return
     runner, cli, ui = _core(settings, passcode_stdin=passcode_stdin)
-    _target, fresh = workflow.login(cli, runner, opts, ui, environ=os.environ)
+    _target, fresh = workflow.login(cli, opts, ui, environ=os.environ)
     if not fresh:
         ui.info("Already logged in; nothing to do.")
 
@@ -493,7 +493,7 @@ def setup(
         _print_plan(settings, workflow.plan_setup(opts, os.environ))
         return
     runner, cli, ui = _core(settings, passcode_stdin=passcode_stdin)
-    result = workflow.setup(cli, runner, opts, ui, environ=os.environ, write_stdout=emit)
+    result = workflow.setup(cli, opts, ui, environ=os.environ, write_stdout=emit)
     if result.path is not None:
         ui.info(f"Credentials for {result.credentials.instance_name} are in {result.path}")
 

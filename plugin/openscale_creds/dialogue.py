@@ -428,16 +428,17 @@ def select_account(choices: list[AccountChoice], wanted: str) -> AccountChoice:
         return by_name[0]
     if by_name:
         raise errors.Ambiguous(
-            f"{len(by_name)} accounts are named {key!r}: {_listing(by_name)}",
+            f"{len(by_name)} accounts are named {key!r}: {account_listing(by_name)}",
             hint="pass the account GUID instead",
         )
     raise errors.NotFound(
-        f"no account matches {key!r}; ibmcloud offers: {_listing(choices)}",
+        f"no account matches {key!r}; ibmcloud offers: {account_listing(choices)}",
         hint="pass one of these names or GUIDs",
     )
 
 
-def _listing(choices: Sequence[AccountChoice]) -> str:
+def account_listing(choices: Sequence[AccountChoice]) -> str:
+    """`Name (guid); ...`, for messages that list the menu's accounts."""
     return "; ".join(f"{c.account.name} ({c.account.guid})" for c in choices)
 
 

@@ -1,6 +1,8 @@
 """Typed facade over `ibmcloud`: one method per command, argv -> runner -> check -> parser -> model.
 
-Nothing here knows about Typer; nothing above it knows about processes.
+`IbmCloud` is what the workflows need; `IbmCloudCli` implements it with the runner (non-interactive
+commands) and the dialogue (`login --sso`, whose prompts it answers through `SsoPrompts`). Nothing
+here knows about Typer; nothing above it knows about processes.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from typing import Protocol, TypeVar
 
 from openscale_creds import redact
 from openscale_creds.errors import NotLoggedIn, UnrecognisedOutput, UsageError
-from openscale_creds.models import ApiKey, ServiceInstance, Target
+from openscale_creds.models import AccountChoice, ApiKey, ServiceInstance, Target
 from openscale_creds.runner import Completed, Runner, check
 
 T = TypeVar("T")
 
 _EXPIRED = re.compile(r"token is expired|please login|please log in", re.IGNORECASE)
+_ACCOUNT_ID = re.compile(r"[0-9a-fA-F]{32}")
 
 
 def validate_name(kind: str, value: str) -> str:
@@ -39,12 +42,28 @@ def validate_name(kind: str, value: str) -> str:
     return value
 
 
+class SsoPrompts(Protocol):
+    """How `login_sso` asks the person for what only they know (the workflows' `Ui` is one)."""
+
+    @property
+    def interactive(self) -> bool: ...  # False: nobody can answer the account menu
+    def info(self, message: str) -> None: ...  # progress and the passcode URL (stderr)
+    def read_passcode(self, url: str) -> str: ...
+    def choose_account(self, choices: list[AccountChoice]) -> AccountChoice: ...
+
+
 class IbmCloud(Protocol):
-    """What the workflows need from `ibmcloud` (a fake object stands in for it in unit tests)."""
+    """What the workflows need from `ibmcloud` (a fake object stands in for it in unit tests).
+
+    `account` is an account ID (32 hex) or an exact name: an ID goes to `-c`, a name is picked from
+    the menu `login --sso` shows (an API-key login has no menu, so the workflow checks the account).
+    """
 
     # Renews an expired session once (set after an API-key login); None: expiry is exit 4.
     relogin: Callable[[], None] | None
 
+    @property
+    def program(self) -> str: ...  # the executable, for `doctor`
     def version(self) -> str: ...
     def target(self, *, home: str | None = None) -> Target: ...
     def login_apikey(
@@ -56,6 +75,16 @@ class IbmCloud(Protocol):
         no_region: bool = False,
         group: str | None = None,
         home: str | None = None,
+    ) -> Target: ...
+    def login_sso(
+        self,
+        prompts: SsoPrompts,
+        *,
+        account: str | None = None,
+        region: str | None = None,
+        no_region: bool = False,
+        group: str | None = None,
+        open_browser: bool = False,
     ) -> Target: ...
     def target_group(self, group: str) -> Target: ...
     def create_api_key(self, name: str, description: str, *, home: str | None = None) -> ApiKey: ...
@@ -74,12 +103,15 @@ def login_args(
     no_region: bool = False,
     group: str | None = None,
 ) -> list[str]:
-    """`login` arguments that keep ibmcloud from prompting for what we already know."""
+    """`login` arguments that keep ibmcloud from prompting for what we already know.
+
+    Only an account ID can go to `-c`; a name is matched in the SSO account menu instead.
+    """
     args = ["login"]
     if sso:
         args.append("--sso")
-    if account:
-        args += ["-c", validate_name("account", account)]
+    if account and _ACCOUNT_ID.fullmatch(account):
+        args += ["-c", account.lower()]
     if region:
         args += ["-r", validate_name("region", region)]
     elif no_region:
@@ -110,6 +142,10 @@ class IbmCloudCli:
         self.runner = runner
         # Called once when a command reports an expired session; the command is then retried.
         self.relogin = relogin
+
+    @property
+    def program(self) -> str:
+        return self.runner.program
 
     def _call(
         self,
@@ -175,6 +211,47 @@ class IbmCloudCli:
         check(done, step="logging in with the API key")
         target = _parsed(done, parse_login)
         return target if target.logged_in else dataclasses.replace(target, logged_in=True)
+
+    def login_sso(
+        self,
+        prompts: SsoPrompts,
+        *,
+        account: str | None = None,
+        region: str | None = None,
+        no_region: bool = False,
+        group: str | None = None,
+        open_browser: bool = False,
+    ) -> Target:
+        """Run the `login --sso` dialogue, then read the session it left (`logged_in` may be False)."""
+        from openscale_creds import dialogue
+        from openscale_creds.runner import child_env
+
+        args = login_args(sso=True, account=account, region=region, no_region=no_region, group=group)
+
+        def choose(choices: list[AccountChoice]) -> AccountChoice:
+            if account:
+                return dialogue.select_account(choices, account)
+            if prompts.interactive:
+                return prompts.choose_account(choices)
+            raise UsageError(
+                f"ibmcloud asks which account to use: {dialogue.account_listing(choices)}",
+                hint="pass --account NAME_OR_ID",
+            )
+
+        answers = dialogue.SsoAnswers(
+            open_browser=open_browser,
+            get_passcode=prompts.read_passcode,
+            choose_account=choose,
+            show=prompts.info,
+        )
+        dialogue.run_sso_login(
+            [self.runner.program, *args],
+            child_env(self.runner.environ),
+            answers,
+            driver=dialogue.default_driver_kind(),
+            timeout=self.runner.timeout,
+        )
+        return self.target()
 
     def target_group(self, group: str) -> Target:
         from openscale_creds.parsers import parse_target

@@ -37,9 +37,7 @@ from openscale_creds.models import AccountChoice, ApiKey, ServiceInstance, Targe
 
 if TYPE_CHECKING:
     from openscale_creds.credentials import Credentials
-    from openscale_creds.runner import Runner
 
-HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 OPENSCALE_SERVICE = "aiopenscale"
 LOGIN_WAYS = "log in with `openscale-creds login --sso`, set IBMCLOUD_API_KEY, or pass --apikey-file FILE"
 
@@ -101,7 +99,6 @@ def has_display(environ: Mapping[str, str], platform: str = sys.platform) -> boo
 
 def login(
     cli: IbmCloud,
-    runner: Runner | None,
     opts: LoginOptions,
     ui: Ui,
     *,
@@ -119,7 +116,7 @@ def login(
         with ui.step(f"Logging in with {what}") as res:
             target = cli.login_apikey(
                 value,
-                account=_account_id(opts.account),
+                account=opts.account,
                 region=opts.region,
                 no_region=opts.no_region,
                 group=opts.group,
@@ -142,59 +139,25 @@ def login(
             return target, False
         if not (sso_when_needed and ui.interactive):
             raise NotLoggedIn("ibmcloud has no usable login session", hint=LOGIN_WAYS)
-    if runner is None:
-        raise UsageError("SSO login needs the real ibmcloud CLI")
-    return sso_login(cli, runner, opts, ui, environ=environ), True
+    return sso_login(cli, opts, ui, environ=environ), True
 
 
-def sso_login(
-    cli: IbmCloud, runner: Runner, opts: LoginOptions, ui: Ui, *, environ: Mapping[str, str]
-) -> Target:
-    from openscale_creds import dialogue
-    from openscale_creds.runner import child_env
-
-    argv = [
-        runner.program,
-        *login_args(
-            sso=True,
-            account=_account_id(opts.account),
+def sso_login(cli: IbmCloud, opts: LoginOptions, ui: Ui, *, environ: Mapping[str, str]) -> Target:
+    open_browser = opts.browser if opts.browser is not None else has_display(environ)
+    with ui.step("Logging in with SSO") as res:
+        target = cli.login_sso(
+            ui,
+            account=opts.account,
             region=opts.region,
             no_region=opts.no_region,
             group=opts.group,
-        ),
-    ]
-    open_browser = opts.browser if opts.browser is not None else has_display(environ)
-
-    def choose(choices: list[AccountChoice]) -> AccountChoice:
-        if opts.account:
-            return dialogue.select_account(choices, opts.account)
-        if ui.interactive:
-            return ui.choose_account(choices)
-        listing = "; ".join(f"{c.account.name} ({c.account.guid})" for c in choices)
-        raise UsageError(f"ibmcloud asks which account to use: {listing}", hint="pass --account NAME_OR_ID")
-
-    answers = dialogue.SsoAnswers(
-        open_browser=open_browser, get_passcode=ui.read_passcode, choose_account=choose, show=ui.info
-    )
-    with ui.step("Logging in with SSO") as res:
-        dialogue.run_sso_login(
-            argv,
-            child_env(runner.environ),
-            answers,
-            driver=dialogue.default_driver_kind(),
-            timeout=runner.timeout,
+            open_browser=open_browser,
         )
-        target = cli.target()
         if not target.logged_in:
             raise NotLoggedIn("the SSO login did not leave a usable session", hint=LOGIN_WAYS)
         _check_account(target, opts.account)
         res.result = _describe_target(target)
     return target
-
-
-def _account_id(account: str | None) -> str | None:
-    """Only an account ID can go to `-c`; a name is matched in the account menu instead."""
-    return account.lower() if account and HEX32.fullmatch(account) else None
 
 
 def _check_account(target: Target, wanted: str | None) -> None:
@@ -354,7 +317,6 @@ class SetupResult:
 
 def setup(
     cli: IbmCloud,
-    runner: Runner | None,
     opts: SetupOptions,
     ui: Ui,
     *,
@@ -377,7 +339,7 @@ def setup(
             existing = _load_existing(path)
         if existing is None:
             secretfile.check_target(path, force=opts.force)
-    target, _ = login(cli, runner, opts.login, ui, environ=environ, sso_when_needed=True)
+    target, _ = login(cli, opts.login, ui, environ=environ, sso_when_needed=True)
     if opts.login.group and not _group_already(target, opts.login.group):
         with ui.step(f"Targeting resource group {opts.login.group}") as res:
             target = cli.target_group(opts.login.group)
@@ -610,8 +572,7 @@ class PlanStep:
 
 def plan_login(opts: LoginOptions, environ: Mapping[str, str]) -> list[PlanStep]:
     key = opts.api_key(environ)
-    account = _account_id(opts.account)
-    common = {"account": account, "region": opts.region, "no_region": opts.no_region, "group": opts.group}
+    common = {"account": opts.account, "region": opts.region, "no_region": opts.no_region, "group": opts.group}
     if key is not None:
         # As IbmCloudCli.login_apikey does: nobody can answer the region menu of a key login.
         common["no_region"] = opts.no_region or not opts.region
