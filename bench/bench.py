@@ -92,6 +92,7 @@ app()
 """
 # Imports worth naming for the per-call path (cumulative, so nested ones overlap).
 CALL_IMPORTS = (
+    "openscale_creds.commands",
     "openscale_creds.workflow",
     "openscale_creds.models",
     "tempfile",

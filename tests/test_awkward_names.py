@@ -24,7 +24,8 @@ import pytest
 import shell_emulators as emu
 import yaml
 from _e2e import DEMO_KEY, INSTANCE, WORLD
-from _h2_helpers import FakeCloud, QuietUi, Run, Sandbox, run_parallel
+from _fakes import FakeCloud, QuietUi
+from _sandbox import Run, Sandbox, run_parallel
 
 ISSUE_NAME = 'Open "Scale" & co %TEMP% 100%'
 
@@ -346,8 +347,9 @@ def test_setup_of_the_issues_name_writes_every_format_exactly(
 @pytest.mark.parametrize("nid", NAMES)
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_setup_workflow_writes_every_name_in_every_format_exactly(nid: str, fmt: str, tmp_path: Path) -> None:
-    from openscale_creds import workflow
     from openscale_creds.models import ServiceInstance
+    from openscale_creds.workflow.login import LoginOptions
+    from openscale_creds.workflow.setup import SetupOptions, setup
 
     name = NAMES[nid]
     instance = ServiceInstance(
@@ -355,12 +357,8 @@ def test_setup_workflow_writes_every_name_in_every_format_exactly(nid: str, fmt:
     )
     cloud = FakeCloud([instance], new_keys=[key_for(name)])
     written: list[str] = []
-    opts = workflow.SetupOptions(
-        instance=name, login=workflow.LoginOptions(), out="-", fmt=fmt, key_name=name
-    )
-    workflow.setup(
-        cloud, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": DEMO_KEY}, write_stdout=written.append
-    )
+    opts = SetupOptions(instance=name, login=LoginOptions(), out="-", fmt=fmt, key_name=name)
+    setup(cloud, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": DEMO_KEY}, write_stdout=written.append)
     check_credentials("".join(written), fmt, name, tmp_path)
     assert [c[1][0] for c in cloud.calls if c[0] == "find_instances"] == [name]
 

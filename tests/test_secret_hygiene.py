@@ -8,8 +8,9 @@ the tool says it saved. Scenarios cover every command, both SSO drivers, every c
 key created (set through FAKE_IBMCLOUD_NEW_APIKEY, so known before it exists), the session's bearer
 token (asked of the fake after each session change) and the OpenScale server's key and token. A
 secret may appear on stdout only where the user asked for it there (`setup --out -`, `api-key create`
-without --file). The last tests check the core's error paths with a fake facade: no exception's
-message carries the key, and an unexpected exception prints neither a traceback nor its locals.
+without --file). The last tests check that an ibmcloud error quoting the key is masked in the
+exception, and that an unexpected exception prints neither a traceback nor its locals. The workflows'
+error paths (no exception's message carries the key) are in test_workflow.py.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import os
 import signal
 import stat
 import sys
-import traceback
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,7 +28,8 @@ from typing import Any
 
 import pytest
 from _e2e import DEMO_ACCOUNT, INSTANCE, INSTANCE_GUID, PASSCODES, WORLD
-from _h2_helpers import FakeCloud, QuietUi, Run, Sandbox
+from _fakes import SECRET_KEY, exception_texts, write_credentials
+from _sandbox import Run, Sandbox
 from openscale_server import FAKE_APIKEY, FAKE_TOKEN, FakeOpenScale, running_server
 
 DEMO_KEYS = [k["apikey"] for k in WORLD["apikeys"]]
@@ -479,143 +480,8 @@ def test_the_temporary_folder_holds_only_the_announced_debug_files_each_0600(rec
     assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in announced)
 
 
-# --- the core's error paths, with a fake facade --------------------------------------------------
-
-SECRET_KEY = "unit-secret-key-5b1f0e9c7d2a4e8f9a6b3c1d"  # noqa: S105 - an obvious fake
-NEW_KEY = "unit-new-key-0c9e8d7f6a5b4c3d2e1f0a9b8c7d"
-
-
-def exception_texts(exc: BaseException) -> str:
-    """Everything an exception can show: its str, repr, args, hint and formatted traceback, for it and
-    every exception chained to it."""
-    parts = ["".join(traceback.format_exception(exc))]
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        parts += [str(current), repr(current), repr(current.args), str(getattr(current, "hint", ""))]
-        current = current.__cause__ or current.__context__
-    return "\n".join(parts)
-
-
-def instance_model() -> Any:
-    from openscale_creds.models import ServiceInstance
-
-    return ServiceInstance(
-        name=INSTANCE,
-        guid="9fd067c6-8e7c-4f7d-ae85-3621be2100ea",
-        location="us-south",
-        service_name="aiopenscale",
-        url="https://api.aiopenscale.cloud.ibm.com",
-    )
-
-
-def run_setup(cloud: FakeCloud, out: str, fmt: str = "yaml") -> None:
-    from openscale_creds import workflow
-
-    opts = workflow.SetupOptions(
-        instance=INSTANCE, login=workflow.LoginOptions(), out=out, fmt=fmt, force=True
-    )
-    workflow.setup(cloud, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": SECRET_KEY}, write_stdout=print)
-
-
-def test_setup_that_cannot_save_the_new_key_names_its_id_not_its_value(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    from openscale_creds import secretfile
-    from openscale_creds.errors import CredsError, Refused
-
-    def refuse(path: Path, text: str, **kwargs: Any) -> None:
-        raise Refused(f"cannot write {path}: disk full")
-
-    monkeypatch.setattr(secretfile, "write_secret", refuse)
-    cloud = FakeCloud([instance_model()], new_keys=[NEW_KEY])
-    with pytest.raises(CredsError) as caught:
-        run_setup(cloud, str(tmp_path / "creds.yaml"))
-    shown = exception_texts(caught.value)
-    assert "ApiKey-fake-1" in str(caught.value)
-    assert NEW_KEY not in shown and SECRET_KEY not in shown
-
-
-@pytest.mark.parametrize("delete_fails", [False, True], ids=["deleted", "delete-failed"])
-def test_setup_whose_format_cannot_carry_the_key_never_quotes_it(delete_fails: bool) -> None:
-    from openscale_creds.errors import CommandFailed, Unrepresentable
-
-    unsafe = "unit-key-with-a\nline-feed-0123456789abcdef"
-    fail = {"delete_api_key": CommandFailed("delete failed")} if delete_fails else {}
-    cloud = FakeCloud([instance_model()], new_keys=[unsafe], fail=fail)
-    with pytest.raises(Unrepresentable) as caught:
-        run_setup(cloud, "-", fmt="dotenv")
-    shown = exception_texts(caught.value)
-    assert "unit-key-with-a" not in shown and "line-feed-0123456789abcdef" not in shown
-    assert ("api-key-delete" in shown) == delete_fails
-
-
-def write_credentials(path: Path, key: str = SECRET_KEY) -> Path:
-    doc = {
-        "apikey": key,
-        "instance_guid": "9fd067c6-8e7c-4f7d-ae85-3621be2100ea",
-        "url": "https://api.aiopenscale.cloud.ibm.com",
-        "region": "us-south",
-        "instance_name": INSTANCE,
-        "api_key_name": "old-key",
-        "api_key_id": "ApiKey-old",
-    }
-    path.write_text(json.dumps(doc), encoding="utf-8")
-    return path
-
-
-def rotate_failure(cloud: FakeCloud, tmp_path: Path) -> BaseException:
-    from openscale_creds import workflow
-    from openscale_creds.errors import CredsError
-
-    path = write_credentials(tmp_path / "creds.json")
-    with pytest.raises(CredsError) as caught:
-        workflow.rotate(cloud, path, "json", QuietUi(), key_name="new-key")
-    return caught.value
-
-
-def test_rotate_whose_new_key_fails_verification_names_ids_and_files_only(tmp_path: Path) -> None:
-    from openscale_creds.errors import NotFound
-
-    cloud = FakeCloud([], new_keys=[NEW_KEY], fail={"find_instances": NotFound("no such instance")})
-    shown = exception_texts(rotate_failure(cloud, tmp_path))
-    assert "ApiKey-old" in shown and "creds.json.new" in shown
-    assert SECRET_KEY not in shown and NEW_KEY not in shown
-
-
-def test_rotate_that_cannot_delete_the_old_key_names_ids_only(tmp_path: Path) -> None:
-    from openscale_creds.errors import CommandFailed
-
-    cloud = FakeCloud(
-        [instance_model()], new_keys=[NEW_KEY], fail={"delete_api_key": CommandFailed("refused")}
-    )
-    shown = exception_texts(rotate_failure(cloud, tmp_path))
-    assert "still exists" in shown
-    assert SECRET_KEY not in shown and NEW_KEY not in shown
-
-
-def test_rotate_and_verify_with_a_rejected_key_never_quote_it(tmp_path: Path) -> None:
-    from openscale_creds import credentials, workflow
-    from openscale_creds.errors import NotLoggedIn
-
-    rejected = NotLoggedIn("login with the API key failed: Unable to authenticate.")
-    shown = exception_texts(rotate_failure(FakeCloud(fail={"login_apikey": rejected}), tmp_path))
-    assert SECRET_KEY not in shown
-    creds = credentials.load(write_credentials(tmp_path / "v.json").read_bytes())
-    with pytest.raises(NotLoggedIn) as caught:
-        workflow.verify(FakeCloud(fail={"login_apikey": rejected}), creds, QuietUi())
-    assert SECRET_KEY not in exception_texts(caught.value)
-
-
-def test_logging_in_to_the_wrong_account_never_quotes_the_key() -> None:
-    from openscale_creds import workflow
-    from openscale_creds.errors import NotFound
-
-    opts = workflow.LoginOptions(account="Some Other Account")
-    with pytest.raises(NotFound) as caught:
-        workflow.login(FakeCloud(), opts, QuietUi(), environ={"IBMCLOUD_API_KEY": SECRET_KEY})
-    assert SECRET_KEY not in exception_texts(caught.value)
+# --- the facade and the entry point ----------------------------------------------------------------
+# (The workflows' error paths with a fake facade are in test_workflow.py.)
 
 
 @pytest.fixture
@@ -654,7 +520,8 @@ def test_an_ibmcloud_error_quoting_the_key_is_masked_in_the_exception(echoing_ib
 def test_an_unexpected_exception_prints_no_traceback_and_no_locals(
     rec: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from openscale_creds import redact, workflow
+    from openscale_creds import redact
+    from openscale_creds.workflow import verify as verify_flow
 
     local_key = "local-secret-key-9d8c7b6a5f4e3d2c1b0a"
 
@@ -663,7 +530,7 @@ def test_an_unexpected_exception_prints_no_traceback_and_no_locals(
         redact.register(apikey)
         raise RuntimeError(f"unexpected failure near {apikey}")
 
-    monkeypatch.setattr(workflow, "verify", broken_verify)
+    monkeypatch.setattr(verify_flow, "verify", broken_verify)
     path = write_credentials(rec.box.root / "internal-error.json", key=SECRET_KEY)
     done = rec.box.run_here(["--verbose", "verify", str(path)])
     assert done.returncode == 1

@@ -2,11 +2,14 @@
 
 Every failure a user can cause is a `CredsError` carrying a one-line message that names the
 cause and, in `hint`, the fix. Only `cli.main` turns these into exit codes. Messages never
-carry a secret: code that raises them must not interpolate keys, codes or tokens.
+carry a secret: code that raises them must not interpolate keys, codes or tokens. Code that knows
+more than the raiser (which key is where) adds it with `adding`.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from enum import IntEnum
 
 
@@ -95,3 +98,23 @@ class Refused(CredsError):
 
 class Interrupted(CredsError):
     exit_code = ExitCode.INTERRUPTED
+
+
+@contextlib.contextmanager
+def adding(
+    note: str | Callable[[], str],
+    *,
+    unless: tuple[type[CredsError], ...] = (Interrupted,),
+) -> Iterator[None]:
+    """If the block fails with a `CredsError`, also say `note` (appended to its message).
+
+    `note` may be a function, called only on failure (to clean up and say how it went). Errors of
+    the `unless` types pass unchanged: by default an interrupt, after which nothing more should run.
+    """
+    try:
+        yield
+    except unless:
+        raise
+    except CredsError as exc:
+        exc.message += note if isinstance(note, str) else note()
+        raise

@@ -22,10 +22,9 @@ import sys
 from collections.abc import Sequence
 from typing import Literal
 
+from .choices import SHELLS as SHELLS  # the one list, re-exported for the quoting API
+from .choices import Shell as Shell
 from .errors import Unrepresentable
-
-Shell = Literal["posix", "cmd", "bat", "powershell", "powershell5"]
-SHELLS: tuple[Shell, ...] = ("posix", "cmd", "bat", "powershell", "powershell5")
 
 Dialect = Literal["env", "powershell", "cmd", "fish", "dotenv"]
 DIALECTS: tuple[Dialect, ...] = ("env", "powershell", "cmd", "fish", "dotenv")

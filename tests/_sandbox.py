@@ -1,4 +1,4 @@
-"""Plumbing for test_secret_hygiene.py and test_awkward_names.py: runs of the installed command in
+"""Sandboxes for test_secret_hygiene.py and test_awkward_names.py: runs of the installed command in
 a fully explicit environment, so module-scoped fixtures (set up before conftest's function-scoped
 isolation applies) neither see the caller's IBMCLOUD_* variables nor touch the real home.
 
@@ -10,15 +10,13 @@ may also share one.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import io
 import json
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,137 +179,3 @@ def run_parallel(func: Callable[[T], R], items: Sequence[T], workers: int = 4) -
     """`func` over `items` on a few threads (each call mostly waits for child processes)."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(func, items))
-
-
-# --- the core without processes ------------------------------------------------------------------
-
-
-class QuietUi:
-    """A `workflow.Ui` that records what it would have shown. Nobody is at a terminal unless
-    `interactive`; a `passcode` is the one-time code the person would type."""
-
-    def __init__(self, *, interactive: bool = False, passcode: str | None = None) -> None:
-        self.shown: list[str] = []
-        self.interactive = interactive
-        self.passcode = passcode
-
-    @contextlib.contextmanager
-    def step(self, what: str) -> Iterator[Any]:
-        from openscale_creds.workflow import StepResult
-
-        self.shown.append(what)
-        res = StepResult()
-        yield res
-        self.shown.append(res.result)
-
-    def info(self, message: str) -> None:
-        self.shown.append(message)
-
-    def warn(self, message: str) -> None:
-        self.shown.append(message)
-
-    def read_passcode(self, url: str) -> str:
-        if self.passcode is None:
-            raise AssertionError("no passcode prompt expected")
-        self.shown.append(f"passcode for {url}")
-        return self.passcode
-
-    def choose_account(self, choices: list[Any]) -> Any:
-        raise AssertionError("no account menu expected")
-
-
-class FakeCloud:
-    """An `ibmcloud.IbmCloud` over a list of instances; `fail` makes a method raise once it is called.
-
-    Method names in `fail` ("login_apikey", "create_api_key", "find_instances", "delete_api_key",
-    ...) map to the error to raise, so every error path of a workflow can be reached.
-    """
-
-    relogin: Callable[[], None] | None = None
-    program = "/opt/fake/ibmcloud"
-    PASSCODE_URL = "https://iam.cloud.ibm.com/identity/passcode"
-
-    def __init__(
-        self,
-        instances: Sequence[Any] = (),
-        *,
-        new_keys: Sequence[str] = ("fake-new-key-0000000000000000000000000000",),
-        fail: Mapping[str, Exception] | None = None,
-        session: Any = None,
-        after_sso: Any = None,
-    ) -> None:
-        """`session`: what `target` returns until a login (default: logged in); `after_sso`: the
-        session `login_sso` leaves (default: logged in)."""
-        from openscale_creds.models import Account, Target
-
-        self.instances = list(instances)
-        self.new_keys = list(new_keys)
-        self.fail = dict(fail or {})
-        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
-        self.created: list[Any] = []
-        self.logged_in = Target(
-            logged_in=True,
-            region="us-south",
-            user="demo.user@example.com",
-            account=Account("Demo Account", "34445945c2dfb743dccd9aea88034794"),
-            resource_group="Default",
-        )
-        self.session = self.logged_in if session is None else session
-        self.after_sso = self.logged_in if after_sso is None else after_sso
-
-    def _record(self, method: str, *args: Any, **kwargs: Any) -> None:
-        self.calls.append((method, args, kwargs))
-        if method in self.fail:
-            raise self.fail[method]
-
-    def version(self) -> str:
-        self._record("version")
-        return "2.38.1"
-
-    def target(self, *, home: str | None = None) -> Any:
-        self._record("target", home=home)
-        return self.session
-
-    def login_apikey(self, api_key: str, **kwargs: Any) -> Any:
-        self._record("login_apikey", api_key, **kwargs)
-        self.session = self.logged_in
-        return self.logged_in
-
-    def login_sso(self, prompts: Any, **kwargs: Any) -> Any:
-        """As the real dialogue does: show the passcode URL, ask for the code, then the session."""
-        self._record("login_sso", **kwargs)
-        prompts.info(f"Get a one-time code from {self.PASSCODE_URL} to proceed.")
-        prompts.read_passcode(self.PASSCODE_URL)
-        self.session = self.after_sso
-        return self.session
-
-    def target_group(self, group: str) -> Any:
-        self._record("target_group", group)
-        return dataclasses.replace(self.logged_in, resource_group=group)
-
-    def create_api_key(self, name: str, description: str, *, home: str | None = None) -> Any:
-        from openscale_creds.models import ApiKey
-
-        self._record("create_api_key", name, description, home=home)
-        key = ApiKey(
-            name=name,
-            id=f"ApiKey-fake-{len(self.created) + 1}",
-            apikey=self.new_keys[len(self.created) % len(self.new_keys)],
-            description=description,
-            created_at="2025-01-02T03:04+0000",
-        )
-        self.created.append(key)
-        return key
-
-    def delete_api_key(self, key_id: str, *, home: str | None = None) -> None:
-        self._record("delete_api_key", key_id, home=home)
-
-    def find_instances(
-        self, name_or_id: str, *, location: str | None = None, home: str | None = None
-    ) -> list[Any]:
-        self._record("find_instances", name_or_id, location=location, home=home)
-        return [i for i in self.instances if name_or_id in (i.name, i.guid, i.crn)]
-
-    def oauth_token(self) -> str:
-        self._record("oauth_token")
-        return "fake-oauth-token-for-unit-tests-0000"

@@ -1,0 +1,12 @@
+"""The commands, one module per family; `cli.COMMANDS` maps each command name to its function.
+
+A command converts its options, calls one workflow function (or, for a dry run, one plan function
+and `cli.print_plan`), and renders the result. Module-level imports stay as cheap as `cli`'s:
+workflows, parsers and anything heavy are imported inside the command.
+
+  session    login, target, doctor
+  instance   instance, ids
+  credfiles  setup, verify, rotate
+  apikey     api-key create
+  parse      parse
+"""

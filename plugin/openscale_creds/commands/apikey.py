@@ -1,0 +1,40 @@
+"""`api-key create`: a new key, shown once or saved to a 0600 file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from openscale_creds.cli import PROG, json_text, print_plan, settings
+
+
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name of the new API key.")],
+    description: Annotated[str, typer.Option("--description", help="Description of the key.")] = "",
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", metavar="FILE", help="Write the key record as JSON to FILE (0600)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Create an API key; the key is shown once, so store it now."""
+    from openscale_creds.ui import emit
+    from openscale_creds.workflow.keys import create_api_key
+    from openscale_creds.workflow.plans import plan_api_key_create
+
+    cfg = settings(ctx)
+    desc = description or f"created by {PROG}"
+    if cfg.dry_run:
+        print_plan(cfg, plan_api_key_create(name, desc))
+        return
+    cloud, ui = cfg.connect()
+    record = create_api_key(cloud, name, desc, file=file, force=force)
+    if file is None:
+        emit(json_text(record))
+        ui.warn("store this key now: it cannot be retrieved again")
+    else:
+        public = {k: v for k, v in record.items() if k != "apikey"}
+        emit(json_text({**public, "file": str(file)}))

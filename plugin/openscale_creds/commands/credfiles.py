@@ -1,0 +1,136 @@
+"""`setup`, `verify` and `rotate`: the credentials file and the key in it."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from openscale_creds.choices import CREDENTIAL_FORMATS
+from openscale_creds.cli import (
+    AccountOpt,
+    ApiKeyFileOpt,
+    BrowserOpt,
+    CredentialsFileArg,
+    GroupOpt,
+    LocationOpt,
+    NoRegionOpt,
+    PasscodeStdinOpt,
+    RegionOpt,
+    SsoOpt,
+    choice,
+    login_options,
+    print_plan,
+    settings,
+)
+
+
+def setup(
+    ctx: typer.Context,
+    instance: Annotated[
+        str, typer.Option("--instance", metavar="NAME_OR_GUID", help="The OpenScale instance.")
+    ],
+    group: GroupOpt = None,
+    key_name: Annotated[
+        str | None,
+        typer.Option("--key-name", metavar="NAME", help="Name of the new API key."),
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option("--out", metavar="FILE|-", help="Where to write (default: the config folder)."),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            click_type=choice(CREDENTIAL_FORMATS),
+            help=", ".join(CREDENTIAL_FORMATS) + " (default: from the --out extension, else yaml).",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    reuse_key: Annotated[
+        bool, typer.Option("--reuse-key", help="Keep the key already in --out for this instance.")
+    ] = False,
+    location: LocationOpt = None,
+    sso: SsoOpt = False,
+    apikey_file: ApiKeyFileOpt = None,
+    passcode_stdin: PasscodeStdinOpt = False,
+    account: AccountOpt = None,
+    region: RegionOpt = None,
+    no_region: NoRegionOpt = False,
+    browser: BrowserOpt = None,
+) -> None:
+    """Log in, find the instance, create an API key and write OpenScale credentials."""
+    from openscale_creds import credentials, secretfile
+    from openscale_creds.ui import emit
+    from openscale_creds.workflow.plans import plan_setup
+    from openscale_creds.workflow.setup import SetupOptions
+    from openscale_creds.workflow.setup import setup as flow
+
+    cfg = settings(ctx)
+    target_path = out if out is not None else str(secretfile.default_credentials_path())
+    opts = SetupOptions(
+        instance=instance,
+        login=login_options(sso, apikey_file, passcode_stdin, account, region, no_region, group, browser),
+        out=target_path,
+        fmt=fmt or credentials.format_from_path(target_path),
+        key_name=key_name,
+        force=force,
+        reuse_key=reuse_key,
+        location=location,
+    )
+    if cfg.dry_run:
+        print_plan(cfg, plan_setup(opts, os.environ))
+        return
+    cloud, ui = cfg.connect(passcode_stdin=passcode_stdin)
+    result = flow(cloud, opts, ui, environ=os.environ, write_stdout=emit)
+    if result.path is not None:
+        ui.info(f"Credentials for {result.credentials.instance_name} are in {result.path}")
+
+
+def verify(ctx: typer.Context, file: CredentialsFileArg = None) -> None:
+    """Prove stored credentials work, in a private session that leaves yours alone."""
+    from openscale_creds.workflow.plans import plan_verify
+    from openscale_creds.workflow.stored import credentials_path
+    from openscale_creds.workflow.verify import verify_file
+
+    cfg = settings(ctx)
+    path = credentials_path(file)
+    if cfg.dry_run:
+        print_plan(cfg, plan_verify(path))
+        return
+    cloud, ui = cfg.connect()
+    found = verify_file(cloud, path, ui)
+    ui.info(f"OK: the key in {path} works and sees instance {found.name} ({found.guid})")
+
+
+def rotate(
+    ctx: typer.Context,
+    file: CredentialsFileArg = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            click_type=choice(CREDENTIAL_FORMATS),
+            help="Format of FILE (default: from its extension).",
+        ),
+    ] = None,
+) -> None:
+    """Create a new key, write and verify it, then delete the old key."""
+    from openscale_creds import credentials
+    from openscale_creds.workflow.plans import plan_rotate
+    from openscale_creds.workflow.stored import credentials_path
+    from openscale_creds.workflow.verify import rotate as flow
+
+    cfg = settings(ctx)
+    path = credentials_path(file)
+    if cfg.dry_run:
+        print_plan(cfg, plan_rotate(path))
+        return
+    cloud, ui = cfg.connect()
+    result = flow(cloud, path, fmt or credentials.format_from_path(str(path)), ui)
+    if not result.old_key_deleted:
+        ui.warn("the old key had no recorded ID, so it was not deleted")

@@ -1,0 +1,113 @@
+"""`instance` and `ids`: what is known about one service instance."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from openscale_creds.choices import ID_FIELDS, INSTANCE_FIELDS, OUTPUT_FORMATS
+from openscale_creds.cli import LocationOpt, choice, json_text, print_plan, settings
+
+FormatOpt = Annotated[
+    str, typer.Option("--format", click_type=choice(OUTPUT_FORMATS), help="text, json or yaml.")
+]
+
+
+def instance(
+    ctx: typer.Context,
+    name_or_id: Annotated[str, typer.Argument(metavar="NAME_OR_GUID_OR_CRN", help="The service instance.")],
+    location: LocationOpt = None,
+    fmt: FormatOpt = "text",
+    field: Annotated[
+        str | None,
+        typer.Option(
+            "--field",
+            metavar="FIELD",
+            click_type=choice(INSTANCE_FIELDS),
+            help="Print only this field (e.g. guid), for $(...): " + ", ".join(INSTANCE_FIELDS) + ".",
+        ),
+    ] = None,
+) -> None:
+    """Resolve exactly one service instance and print its normalised fields."""
+    from openscale_creds.models import as_dict
+    from openscale_creds.ui import emit
+    from openscale_creds.workflow.instances import resolve_instance
+    from openscale_creds.workflow.plans import plan_instance
+
+    if settings(ctx).dry_run:
+        print_plan(settings(ctx), plan_instance(name_or_id, location))
+        return
+    cloud, _ui = settings(ctx).connect()
+    data = as_dict(resolve_instance(cloud, name_or_id, location=location))
+    if field is not None:
+        emit(f"{'' if data[field] is None else data[field]}\n")
+    else:
+        emit(render_mapping(data, fmt))
+
+
+def ids(
+    ctx: typer.Context,
+    instance: Annotated[
+        str | None,
+        typer.Option(
+            "--instance", metavar="NAME_OR_GUID", help="Use the ibmcloud session and this instance."
+        ),
+    ] = None,
+    credentials_file: Annotated[
+        Path | None,
+        typer.Option("--credentials", metavar="FILE", help="Use the API key and instance in FILE."),
+    ] = None,
+    fmt: FormatOpt = "text",
+    field: Annotated[
+        str | None,
+        typer.Option(
+            "--field",
+            metavar="FIELD",
+            click_type=choice(ID_FIELDS),
+            help="Print one column, e.g. subscription_ids, for scripts: " + ", ".join(ID_FIELDS) + ".",
+        ),
+    ] = None,
+    service_url: Annotated[
+        str | None,
+        typer.Option(
+            "--service-url",
+            envvar="OPENSCALE_CREDS_SERVICE_URL",
+            metavar="URL",
+            help="OpenScale URL (default: the instance's regional URL).",
+        ),
+    ] = None,
+) -> None:
+    """Show the data mart, binding, subscription and deployment IDs of an OpenScale instance."""
+    from openscale_creds import openscale_api
+    from openscale_creds.ui import emit
+    from openscale_creds.workflow.ids import IdsOptions, read_ids
+    from openscale_creds.workflow.plans import plan_ids
+
+    cfg = settings(ctx)
+    iam_url = os.environ.get("OPENSCALE_CREDS_IAM_URL") or openscale_api.DEFAULT_IAM_URL
+    opts = IdsOptions(instance, credentials_file, iam_url, service_url, timeout=cfg.timeout)
+    if cfg.dry_run:
+        print_plan(cfg, plan_ids(instance, iam_url))
+        return
+    result = read_ids(lambda: cfg.connect()[0], opts)
+    if field is not None:
+        emit(openscale_api.ids_field(result, field) + "\n")
+    elif fmt == "text":
+        emit(openscale_api.render_ids_text(result))
+    else:
+        emit(render_mapping(openscale_api.ids_to_document(result), fmt))
+
+
+def render_mapping(data: Any, fmt: str) -> str:
+    """`data` as json, yaml, or `key: value` text lines."""
+    if fmt == "json":
+        return json_text(data)
+    if fmt == "yaml":
+        import yaml
+
+        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    width = max(len(k) for k in data) + 2
+    return "".join(f"{k + ':':<{width}}{'' if v is None else v}\n" for k, v in data.items())

@@ -1,0 +1,129 @@
+"""What each command would run, for --dry-run: `ibmcloud` argument lists with their purpose.
+
+A plan is built from the same argument builders the facade uses, so it shows what would run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from openscale_creds.errors import CredsError
+from openscale_creds.ibmcloud import api_key_create_args, instance_args, login_args, validate_name
+from openscale_creds.workflow.keys import default_key_name, key_description
+
+if TYPE_CHECKING:
+    from openscale_creds.workflow.login import LoginOptions
+    from openscale_creds.workflow.setup import SetupOptions
+
+_PRIVATE_LOGIN = "IBMCLOUD_HOME=<temporary folder>; IBMCLOUD_API_KEY from {} is passed in the environment"
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    args: tuple[str, ...] | None  # an ibmcloud command, or None for a comment-only line
+    comment: str | None = None
+
+
+Plan = list[PlanStep]
+
+
+def plan_login(opts: LoginOptions, environ: Mapping[str, str]) -> Plan:
+    key = opts.api_key(environ)
+    common = {
+        "account": opts.account,
+        "region": opts.region,
+        "no_region": opts.no_region,
+        "group": opts.group,
+    }
+    if key is not None:
+        # As IbmCloudCli.login_apikey does: nobody can answer the region menu of a key login.
+        common["no_region"] = opts.no_region or not opts.region
+        source = key[0]
+        note = (
+            f"IBMCLOUD_API_KEY=@{source[1:]} is passed in the environment"
+            if source.startswith("@")
+            else "IBMCLOUD_API_KEY is passed in the environment"
+        )
+        return [PlanStep(tuple(login_args(**common)), note)]  # type: ignore[arg-type]
+    if opts.sso:
+        return [PlanStep(tuple(login_args(sso=True, **common)), "asks for a one-time code")]  # type: ignore[arg-type]
+    return [PlanStep(("target", "--output", "json"), "checks for a usable login session")]
+
+
+def plan_setup(opts: SetupOptions, environ: Mapping[str, str]) -> Plan:
+    steps = plan_login(opts.login, environ)
+    logs_in = opts.login.sso or opts.login.api_key(environ) is not None
+    if opts.login.group and not logs_in:
+        # A login passes -g itself; only a reused session may still need the group targeted.
+        steps.append(
+            PlanStep(
+                ("target", "-g", validate_name("resource group", opts.login.group)),
+                "only if the session targets another group",
+            )
+        )
+    steps.append(PlanStep(tuple(instance_args(opts.instance, opts.location))))
+    name = opts.key_name or default_key_name()
+    steps.append(
+        PlanStep(tuple(api_key_create_args(name, key_description(opts.instance, "<instance guid>"))))
+    )
+    where = "standard output" if opts.out == "-" else f"{opts.out} (mode 0600)"
+    steps.append(PlanStep(None, f"then writes the {opts.fmt} credentials to {where}"))
+    return steps
+
+
+def plan_verify(path: Path) -> Plan:
+    return [
+        PlanStep(None, _PRIVATE_LOGIN.format(path)),
+        PlanStep(("login", "-r", "<region>")),
+        PlanStep(tuple(instance_args("<instance guid>", None))),
+    ]
+
+
+def plan_rotate(path: Path) -> Plan:
+    from openscale_creds.workflow.stored import load_credentials_file
+
+    old_key_id = None
+    with contextlib.suppress(CredsError):  # a plan shows what it can; the real run says what is wrong
+        old_key_id = load_credentials_file(path).api_key_id
+    return [
+        PlanStep(None, _PRIVATE_LOGIN.format(path)),
+        PlanStep(("login", "-r", "<region>")),
+        PlanStep(
+            tuple(api_key_create_args(default_key_name(), key_description("<instance>", "<instance guid>")))
+        ),
+        PlanStep(None, f"writes the new key to {path}.new, verifies it in another temporary IBMCLOUD_HOME:"),
+        PlanStep(("login", "-r", "<region>")),
+        PlanStep(tuple(instance_args("<instance guid>", None))),
+        PlanStep(None, f"replaces {path}, then deletes the old key:"),
+        PlanStep(("iam", "api-key-delete", old_key_id or "<old key id>", "-f")),
+    ]
+
+
+def plan_target(group: str) -> Plan:
+    return [PlanStep(("target", "-g", validate_name("resource group", group)))]
+
+
+def plan_instance(name_or_id: str, location: str | None) -> Plan:
+    return [PlanStep(tuple(instance_args(name_or_id, location)))]
+
+
+def plan_doctor() -> Plan:
+    return [PlanStep(("--version",)), PlanStep(("target", "--output", "json"))]
+
+
+def plan_api_key_create(name: str, description: str) -> Plan:
+    return [PlanStep(tuple(api_key_create_args(name, description)))]
+
+
+def plan_ids(instance: str | None, iam_url: str) -> Plan:
+    steps = (
+        [*plan_instance(instance, None), PlanStep(("iam", "oauth-tokens", "--output", "json"))]
+        if instance
+        else [PlanStep(None, f"exchanges the API key in the credentials file at {iam_url}")]
+    )
+    steps.append(PlanStep(None, "then reads service providers and subscriptions over HTTPS"))
+    return steps

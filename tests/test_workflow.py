@@ -1,0 +1,244 @@
+"""The workflows over an in-memory `IbmCloud` (tests/_fakes.py): every path, SSO included, without a
+process. The end-to-end suites prove the same flows through the installed command and the fake CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _e2e import INSTANCE
+from _fakes import NEW_KEY, SECRET_KEY, FakeCloud, QuietUi, exception_texts, write_credentials
+
+CODE = "unit-one-time-code-4711"
+NO_DISPLAY: dict[str, str] = {}
+
+
+def login(cloud: FakeCloud, ui: QuietUi, environ: dict[str, str] | None = None, **opts: Any) -> Any:
+    from openscale_creds.workflow.login import LoginOptions, login
+
+    return login(cloud, LoginOptions(**opts), ui, environ=environ or NO_DISPLAY, sso_when_needed=True)
+
+
+def called(cloud: FakeCloud, method: str) -> list[dict[str, Any]]:
+    return [kwargs for name, _args, kwargs in cloud.calls if name == method]
+
+
+# --- login ---------------------------------------------------------------------------------------
+
+
+def test_sso_login_passes_account_region_and_group_and_asks_the_person_for_the_code() -> None:
+    cloud, ui = FakeCloud(), QuietUi(passcode=CODE)
+
+    target, fresh = login(cloud, ui, sso=True, account="Demo Account", region="eu-de", group="Default")
+
+    assert fresh and target.logged_in
+    assert called(cloud, "login_sso") == [
+        {
+            "account": "Demo Account",
+            "region": "eu-de",
+            "no_region": False,
+            "group": "Default",
+            "open_browser": False,
+        }
+    ]
+    assert f"passcode for {FakeCloud.PASSCODE_URL}" in ui.shown
+    assert "Logging in with SSO" in ui.shown
+
+
+@pytest.mark.parametrize(
+    ("browser", "environ", "opened"),
+    [
+        (None, {}, False),
+        (None, {"DISPLAY": ":0"}, True),
+        (None, {"WAYLAND_DISPLAY": "wayland-0"}, True),
+        (True, {}, True),
+        (False, {"DISPLAY": ":0"}, False),
+    ],
+)
+def test_sso_opens_a_browser_when_asked_or_else_only_where_there_is_a_display(
+    browser: bool | None, environ: dict[str, str], opened: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.platform", "linux")
+    cloud = FakeCloud()
+
+    login(cloud, QuietUi(passcode=CODE), environ=environ, sso=True, browser=browser)
+
+    assert called(cloud, "login_sso")[0]["open_browser"] is opened
+
+
+def test_with_no_session_and_a_person_at_the_terminal_sso_starts_by_itself() -> None:
+    from openscale_creds.models import Target
+
+    cloud = FakeCloud(session=Target(logged_in=False))
+
+    _target, fresh = login(cloud, QuietUi(interactive=True, passcode=CODE))
+
+    assert fresh
+    assert [name for name, _a, _k in cloud.calls] == ["target", "login_sso"]
+
+
+def test_with_no_session_and_nobody_at_the_terminal_login_exits_4_without_starting_sso() -> None:
+    from openscale_creds.errors import ExitCode, NotLoggedIn
+    from openscale_creds.models import Target
+
+    cloud = FakeCloud(session=Target(logged_in=False))
+
+    with pytest.raises(NotLoggedIn) as caught:
+        login(cloud, QuietUi(interactive=False))
+
+    assert caught.value.exit_code == ExitCode.NOT_LOGGED_IN
+    assert "--sso" in str(caught.value)
+    assert called(cloud, "login_sso") == []
+
+
+def test_an_sso_login_that_leaves_no_session_is_not_logged_in() -> None:
+    from openscale_creds.errors import NotLoggedIn
+    from openscale_creds.models import Target
+
+    cloud = FakeCloud(after_sso=Target(logged_in=False))
+
+    with pytest.raises(NotLoggedIn, match="did not leave a usable session"):
+        login(cloud, QuietUi(passcode=CODE), sso=True)
+
+
+def test_an_sso_login_that_lands_in_another_account_than_asked_is_not_found() -> None:
+    from openscale_creds.errors import NotFound
+
+    with pytest.raises(NotFound, match="not 'Other Account'"):
+        login(FakeCloud(), QuietUi(passcode=CODE), sso=True, account="Other Account")
+
+
+def test_a_usable_session_is_reused_without_logging_in() -> None:
+    cloud = FakeCloud()
+
+    target, fresh = login(cloud, QuietUi())
+
+    assert target.logged_in and not fresh
+    assert [name for name, _a, _k in cloud.calls] == ["target"]
+
+
+def test_setup_with_sso_logs_in_finds_the_instance_and_writes_the_credentials(tmp_path: Any) -> None:
+    from openscale_creds.models import ServiceInstance
+    from openscale_creds.workflow.login import LoginOptions
+    from openscale_creds.workflow.setup import SetupOptions, setup
+
+    instance = ServiceInstance(name=INSTANCE, guid="guid-1", location="us-south", service_name="aiopenscale")
+    cloud = FakeCloud([instance])
+    out = tmp_path / "creds.json"
+    opts = SetupOptions(instance=INSTANCE, login=LoginOptions(sso=True), out=str(out), fmt="json")
+
+    result = setup(cloud, opts, QuietUi(passcode=CODE), environ=NO_DISPLAY, write_stdout=print)
+
+    assert result.created_key and result.path == out
+    assert [name for name, _a, _k in cloud.calls] == ["login_sso", "find_instances", "create_api_key"]
+    assert '"instance_guid": "guid-1"' in out.read_text(encoding="utf-8")
+
+
+# --- error paths: which key is where, and never a key's value -----------------------------------
+
+
+def instance_model() -> Any:
+    from openscale_creds.models import ServiceInstance
+
+    return ServiceInstance(
+        name=INSTANCE,
+        guid="9fd067c6-8e7c-4f7d-ae85-3621be2100ea",
+        location="us-south",
+        service_name="aiopenscale",
+        url="https://api.aiopenscale.cloud.ibm.com",
+    )
+
+
+def run_setup(cloud: FakeCloud, out: str, fmt: str = "yaml") -> None:
+    from openscale_creds.workflow.login import LoginOptions
+    from openscale_creds.workflow.setup import SetupOptions, setup
+
+    opts = SetupOptions(instance=INSTANCE, login=LoginOptions(), out=out, fmt=fmt, force=True)
+    setup(cloud, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": SECRET_KEY}, write_stdout=print)
+
+
+def test_setup_that_cannot_save_the_new_key_names_its_id_not_its_value(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from openscale_creds import secretfile
+    from openscale_creds.errors import CredsError, Refused
+
+    def refuse(path: Path, text: str, **kwargs: Any) -> None:
+        raise Refused(f"cannot write {path}: disk full")
+
+    monkeypatch.setattr(secretfile, "write_secret", refuse)
+    cloud = FakeCloud([instance_model()], new_keys=[NEW_KEY])
+    with pytest.raises(CredsError) as caught:
+        run_setup(cloud, str(tmp_path / "creds.yaml"))
+    shown = exception_texts(caught.value)
+    assert "ApiKey-fake-1" in str(caught.value)
+    assert NEW_KEY not in shown and SECRET_KEY not in shown
+
+
+@pytest.mark.parametrize("delete_fails", [False, True], ids=["deleted", "delete-failed"])
+def test_setup_whose_format_cannot_carry_the_key_never_quotes_it(delete_fails: bool) -> None:
+    from openscale_creds.errors import CommandFailed, Unrepresentable
+
+    unsafe = "unit-key-with-a\nline-feed-0123456789abcdef"
+    fail = {"delete_api_key": CommandFailed("delete failed")} if delete_fails else {}
+    cloud = FakeCloud([instance_model()], new_keys=[unsafe], fail=fail)
+    with pytest.raises(Unrepresentable) as caught:
+        run_setup(cloud, "-", fmt="dotenv")
+    shown = exception_texts(caught.value)
+    assert "unit-key-with-a" not in shown and "line-feed-0123456789abcdef" not in shown
+    assert ("api-key-delete" in shown) == delete_fails
+
+
+def rotate_failure(cloud: FakeCloud, tmp_path: Path) -> BaseException:
+    from openscale_creds.errors import CredsError
+    from openscale_creds.workflow.verify import rotate
+
+    path = write_credentials(tmp_path / "creds.json")
+    with pytest.raises(CredsError) as caught:
+        rotate(cloud, path, "json", QuietUi(), key_name="new-key")
+    return caught.value
+
+
+def test_rotate_whose_new_key_fails_verification_names_ids_and_files_only(tmp_path: Path) -> None:
+    from openscale_creds.errors import NotFound
+
+    cloud = FakeCloud([], new_keys=[NEW_KEY], fail={"find_instances": NotFound("no such instance")})
+    shown = exception_texts(rotate_failure(cloud, tmp_path))
+    assert "ApiKey-old" in shown and "creds.json.new" in shown
+    assert SECRET_KEY not in shown and NEW_KEY not in shown
+
+
+def test_rotate_that_cannot_delete_the_old_key_names_ids_only(tmp_path: Path) -> None:
+    from openscale_creds.errors import CommandFailed
+
+    cloud = FakeCloud(
+        [instance_model()], new_keys=[NEW_KEY], fail={"delete_api_key": CommandFailed("refused")}
+    )
+    shown = exception_texts(rotate_failure(cloud, tmp_path))
+    assert "still exists" in shown
+    assert SECRET_KEY not in shown and NEW_KEY not in shown
+
+
+def test_rotate_and_verify_with_a_rejected_key_never_quote_it(tmp_path: Path) -> None:
+    from openscale_creds import credentials
+    from openscale_creds.errors import NotLoggedIn
+    from openscale_creds.workflow.verify import verify
+
+    rejected = NotLoggedIn("login with the API key failed: Unable to authenticate.")
+    shown = exception_texts(rotate_failure(FakeCloud(fail={"login_apikey": rejected}), tmp_path))
+    assert SECRET_KEY not in shown
+    creds = credentials.load(write_credentials(tmp_path / "v.json").read_bytes())
+    with pytest.raises(NotLoggedIn) as caught:
+        verify(FakeCloud(fail={"login_apikey": rejected}), creds, QuietUi())
+    assert SECRET_KEY not in exception_texts(caught.value)
+
+
+def test_logging_in_to_the_wrong_account_never_quotes_the_key() -> None:
+    from openscale_creds.errors import NotFound
+    from openscale_creds.workflow.login import LoginOptions, login
+
+    opts = LoginOptions(account="Some Other Account")
+    with pytest.raises(NotFound) as caught:
+        login(FakeCloud(), opts, QuietUi(), environ={"IBMCLOUD_API_KEY": SECRET_KEY})
+    assert SECRET_KEY not in exception_texts(caught.value)
