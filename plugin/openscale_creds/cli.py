@@ -245,12 +245,11 @@ GROUPS: dict[str, str] = {"api-key": "Manage IBM Cloud API keys."}
 
 
 def _register() -> None:
-    import importlib
-
     groups: dict[str, typer.Typer] = {}
     for name, (where, short_help) in COMMANDS.items():
         module, function = where.split(":")
-        command = getattr(importlib.import_module(f"openscale_creds.commands.{module}"), function)
+        # __import__ rather than importlib.import_module: this path shows in `python -X importtime`.
+        command = getattr(__import__(f"openscale_creds.commands.{module}", fromlist=[function]), function)
         group, _, leaf = name.rpartition(" ")
         if group and group not in groups:
             groups[group] = typer.Typer(help=GROUPS[group], no_args_is_help=True)
