@@ -1,0 +1,194 @@
+"""The command line in-process (`cli.main` in a sandbox, no interpreter start-up): usage errors,
+choice validation and --dry-run text, milliseconds each. The fake ibmcloud still runs as a process
+when a command gets that far, and its invocation log shows what ran. The end-to-end suites prove the
+same command line through the installed console script."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _e2e import DEMO_KEY, INSTANCE
+from _sandbox import Run, Sandbox
+
+KEY_ENV = {"IBMCLOUD_API_KEY": DEMO_KEY}
+
+
+@pytest.fixture
+def box(tmp_path: Path) -> Sandbox:
+    return Sandbox(tmp_path)
+
+
+def credentials_file(box: Sandbox, name: str = "creds.json") -> Path:
+    path = box.root / name
+    doc = {
+        "apikey": DEMO_KEY,
+        "instance_guid": "00000000-0000-4000-8000-000000000001",
+        "api_key_id": "ApiKey-old",
+        "region": "us-south",
+    }
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def usage_error(done: Run, *words: str) -> None:
+    """Exit 2 from the option parser: nothing ran, and the message names the option and the value."""
+    assert done.returncode == 2, done.stderr
+    assert done.calls == []
+    assert done.stdout == ""
+    for word in words:
+        assert word in done.stderr
+
+
+# --- the choice lists ----------------------------------------------------------------------------
+
+
+def test_each_choice_list_is_the_one_its_module_uses() -> None:
+    from openscale_creds import choices, credentials, models, openscale_api, parsers, shellquote
+
+    assert choices.CREDENTIAL_FORMATS == credentials.FORMATS
+    assert choices.INSTANCE_FIELDS == models.INSTANCE_FIELDS
+    assert choices.ID_FIELDS == openscale_api.ID_FIELDS
+    assert choices.PARSE_KINDS == parsers.KINDS
+    assert choices.SHELLS is shellquote.SHELLS
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--shell", "zsh", "doctor"], "--shell"),
+        (["instance", INSTANCE, "--format", "xml"], "--format"),
+        (["instance", INSTANCE, "--field", "colour"], "--field"),
+        (["ids", "--instance", INSTANCE, "--format", "toml"], "--format"),
+        (["ids", "--instance", INSTANCE, "--field", "model_ids"], "--field"),
+        (["setup", "--instance", INSTANCE, "--format", "ini", "--out", "-"], "--format"),
+        (["parse", "lodgin"], "KIND"),
+    ],
+)
+def test_a_bad_choice_is_refused_by_the_option_parser_before_anything_runs(
+    box: Sandbox, args: list[str], option: str
+) -> None:
+    done = box.run_here(args, env=KEY_ENV)
+
+    usage_error(done, option, "is not one of")
+
+
+def test_rotate_with_a_bad_format_exits_2_and_creates_no_key(box: Sandbox) -> None:
+    path = credentials_file(box)
+    before = path.read_bytes()
+
+    done = box.run_here(["rotate", str(path), "--format", "xml"], env=KEY_ENV)
+
+    usage_error(done, "--format", "'xml'")
+    assert not any(argv[:2] == ["iam", "api-key-create"] for argv in done.argvs)
+    assert path.read_bytes() == before
+    assert not path.with_name(path.name + ".new").exists()
+
+
+def test_the_help_lists_every_registered_command_with_its_line(box: Sandbox) -> None:
+    from openscale_creds.cli import COMMANDS
+
+    done = box.run_here(["--help"])
+
+    assert done.returncode == 0
+    for name, (_where, line) in COMMANDS.items():
+        assert name.split()[0] in done.stdout
+        if " " not in name:
+            assert line in " ".join(done.stdout.split())
+
+
+# --- usage errors ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["login", "--region", "us-south", "--no-region"], "--region and --no-region exclude each other"),
+        (["login", "--sso", "--apikey-file", "key.json"], "--sso and --apikey-file exclude each other"),
+        (["ids", "--instance", INSTANCE, "--credentials", "c.json"], "--instance and --credentials exclude"),
+        (["instance", "-x"], "No such option"),
+        (["--timeout", "0", "doctor"], "--timeout"),
+    ],
+)
+def test_contradictory_or_malformed_options_exit_2_naming_them(
+    box: Sandbox, args: list[str], message: str
+) -> None:
+    done = box.run_here(args, env=KEY_ENV)
+
+    usage_error(done, message)
+
+
+def test_a_name_ibmcloud_would_read_as_an_option_is_refused_before_it_runs(box: Sandbox) -> None:
+    done = box.run_here(["setup", "--instance", "--rm", "--out", "-"], env=KEY_ENV)
+
+    usage_error(done, "starts with '-'")
+
+
+def test_no_command_shows_the_usage() -> None:
+    from openscale_creds.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main([])
+    assert exited.value.code in (0, 2)  # click's no_args_is_help: the usage, never a traceback
+
+
+# --- --dry-run text ------------------------------------------------------------------------------
+
+
+def dry(box: Sandbox, *args: str, shell: str = "posix") -> str:
+    done = box.run_here(["--dry-run", "--shell", shell, *args], env=KEY_ENV)
+    assert done.returncode == 0, done.stderr
+    assert done.calls == []
+    return done.stdout
+
+
+def test_dry_run_setup_shows_each_command_in_order_and_where_the_key_goes(box: Sandbox) -> None:
+    text = dry(box, "setup", "--instance", INSTANCE, "--group", "Default", "--out", "creds.json")
+
+    lines = text.splitlines()
+    assert lines[0] == "# IBMCLOUD_API_KEY is passed in the environment"
+    assert lines[1] == "ibmcloud login --no-region -g Default"
+    assert lines[2] == f"ibmcloud resource service-instance '{INSTANCE}' --output json"
+    assert lines[3].startswith("ibmcloud iam api-key-create openscale-creds-")
+    assert lines[-1] == "# then writes the json credentials to creds.json (mode 0600)"
+    assert DEMO_KEY not in text
+
+
+def test_dry_run_quotes_for_the_chosen_shell(box: Sandbox) -> None:
+    text = dry(box, "instance", "Open 'Scale' & co", shell="powershell")
+
+    assert text == "ibmcloud resource service-instance 'Open ''Scale'' & co' --output json\n"
+
+
+def test_dry_run_rotate_names_the_old_key_it_would_delete(box: Sandbox) -> None:
+    text = dry(box, "rotate", str(credentials_file(box)))
+
+    assert text.splitlines()[-1] == "ibmcloud iam api-key-delete ApiKey-old -f"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["target", "Default"], "ibmcloud target -g Default\n"),
+        (["doctor"], "ibmcloud --version\nibmcloud target --output json\n"),
+        (
+            ["api-key", "create", "k1"],
+            "ibmcloud iam api-key-create k1 -d 'created by openscale-creds' --output json\n",
+        ),
+        (["login", "--sso", "--account", "0123456789abcdef0123456789ABCDEF"], None),
+    ],
+)
+def test_dry_run_of_each_building_block(box: Sandbox, args: list[str], expected: str | None) -> None:
+    text = dry(box, *args)
+
+    if expected is not None:
+        assert text == expected
+    else:
+        assert "ibmcloud login --sso -c 0123456789abcdef0123456789abcdef" in text
+
+
+def test_dry_run_ids_with_a_credentials_file_says_it_asks_iam(box: Sandbox) -> None:
+    text = dry(box, "ids", "--credentials", str(credentials_file(box)))
+
+    assert "exchanges the API key in the credentials file at https://iam.cloud.ibm.com" in text
