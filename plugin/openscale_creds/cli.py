@@ -72,9 +72,8 @@ class Settings:
 
 
 def settings(ctx: typer.Context) -> Settings:
-    obj = ctx.find_root().obj
-    assert isinstance(obj, Settings)
-    return obj
+    found: Settings = ctx.find_root().obj  # set by the root callback, which runs before any command
+    return found
 
 
 def _version(value: bool) -> None:
@@ -294,18 +293,28 @@ def _terminated(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> NoReturn:
+def _prepare_process() -> None:
     import signal
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _terminated)
-
     for stream in (sys.stdout, sys.stderr):
         # Never crash on a non-ASCII name under a legacy code page (emit() keeps data exact).
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+
+
+def _exit(code: int, message: str | None = None) -> NoReturn:
+    if message:
+        print(f"{PROG}: {message}", file=sys.stderr)
+    sys.exit(int(code))
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """The console script: run the command, then map what it raised to one line and an exit code."""
+    _prepare_process()
     try:
         # Without standalone mode Typer returns, rather than raises, the code of a `typer.Exit`, and it
         # turns a Ctrl-C that reaches it as KeyboardInterrupt into Exit(130): both arrive here as `code`.
@@ -313,27 +322,24 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except CredsError as exc:
         _fail(exc)
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        _exit(exc.exit_code)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        sys.exit(int(ExitCode.INTERRUPTED))
-    except click.ClickException as exc:
+        _exit(ExitCode.INTERRUPTED, "interrupted")
+    except click.ClickException as exc:  # a usage error found by the option parser
         exc.show()
-        sys.exit(int(ExitCode.USAGE))
+        _exit(ExitCode.USAGE)
     except BrokenPipeError:
-        sys.exit(int(ExitCode.OK))
+        _exit(ExitCode.OK)
     except Exception as exc:
         from openscale_creds import redact
 
-        print(
-            f"{PROG}: internal error: {type(exc).__name__}: {redact.mask(str(exc))[:300]}"
+        _exit(
+            ExitCode.INTERNAL,
+            f"internal error: {type(exc).__name__}: {redact.mask(str(exc))[:300]}"
             " (please report it; run with --verbose for the ibmcloud commands)",
-            file=sys.stderr,
         )
-        sys.exit(int(ExitCode.INTERNAL))
-    if code == ExitCode.INTERRUPTED:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-    sys.exit(code if isinstance(code, int) else int(ExitCode.OK))
+    code = code if isinstance(code, int) else ExitCode.OK
+    _exit(code, "interrupted" if code == ExitCode.INTERRUPTED else None)
 
 
 _register()  # last: the command modules import the shared pieces above
