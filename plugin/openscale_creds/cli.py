@@ -10,6 +10,8 @@ minimal, and everything heavy is imported inside the command that needs it.
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,8 +207,6 @@ def print_plan(settings: Settings, steps: Plan) -> None:
 
 def _display_program(settings: Settings) -> str:
     """`ibmcloud` when that is what the shell would find, else the full path."""
-    import shutil
-
     from openscale_creds.runner import resolve_ibmcloud
 
     try:
@@ -294,8 +294,6 @@ def _terminated(_signum: int, _frame: object) -> None:
 
 
 def _prepare_process() -> None:
-    import signal
-
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _terminated)

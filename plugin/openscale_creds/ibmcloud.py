@@ -15,7 +15,16 @@ from typing import Protocol, TypeVar
 from openscale_creds import redact
 from openscale_creds.errors import NotLoggedIn, UnrecognisedOutput, UsageError
 from openscale_creds.models import AccountChoice, ApiKey, ServiceInstance, Target
-from openscale_creds.runner import Completed, Runner, check
+from openscale_creds.parsers import (
+    parse_api_key,
+    parse_instances,
+    parse_login,
+    parse_oauth_tokens,
+    parse_target,
+    parse_version,
+)
+from openscale_creds.parsers.common import AUTH_FAILURE, find_failure
+from openscale_creds.runner import Completed, Runner, check, child_env
 
 T = TypeVar("T")
 
@@ -168,13 +177,11 @@ class IbmCloudCli:
         return _parsed(done, parse)
 
     def version(self) -> str:
-        from openscale_creds.parsers import parse_version
 
         return self._call(["--version"], parse_version, step="reading the CLI version")
 
     def target(self, *, home: str | None = None) -> Target:
         """The current session; `logged_in` is False when there is none (not an error)."""
-        from openscale_creds.parsers import parse_target
 
         done = self.runner.run(["target", "--output", "json"], step="reading the current target", home=home)
         try:
@@ -193,12 +200,10 @@ class IbmCloudCli:
         group: str | None = None,
         home: str | None = None,
     ) -> Target:
-        from openscale_creds.parsers import parse_login
 
         # Nobody can answer a region menu here (stdin is closed), so skip it when no region is given.
         args = login_args(account=account, region=region, no_region=no_region or not region, group=group)
         done = self.runner.run(args, step="logging in with the API key", api_key=api_key, home=home)
-        from openscale_creds.parsers.common import AUTH_FAILURE, find_failure
 
         failure = find_failure(done.stderr) or find_failure(done.stdout)
         if failure is not None and failure.kind != "usage" and AUTH_FAILURE.search(failure.message):
@@ -224,7 +229,6 @@ class IbmCloudCli:
     ) -> Target:
         """Run the `login --sso` dialogue, then read the session it left (`logged_in` may be False)."""
         from openscale_creds import dialogue
-        from openscale_creds.runner import child_env
 
         args = login_args(sso=True, account=account, region=region, no_region=no_region, group=group)
 
@@ -254,13 +258,11 @@ class IbmCloudCli:
         return self.target()
 
     def target_group(self, group: str) -> Target:
-        from openscale_creds.parsers import parse_target
 
         args = ["target", "-g", validate_name("resource group", group)]
         return self._call(args, parse_target, step=f"targeting resource group {group!r}")
 
     def create_api_key(self, name: str, description: str, *, home: str | None = None) -> ApiKey:
-        from openscale_creds.parsers import parse_api_key
 
         return self._call(
             api_key_create_args(name, description),
@@ -276,7 +278,6 @@ class IbmCloudCli:
     def find_instances(
         self, name_or_id: str, *, location: str | None = None, home: str | None = None
     ) -> list[ServiceInstance]:
-        from openscale_creds.parsers import parse_instances
 
         return self._call(
             instance_args(name_or_id, location),
@@ -286,7 +287,6 @@ class IbmCloudCli:
         )
 
     def oauth_token(self) -> str:
-        from openscale_creds.parsers import parse_oauth_tokens
 
         return self._call(
             ["iam", "oauth-tokens", "--output", "json"], parse_oauth_tokens, step="getting an IAM token"

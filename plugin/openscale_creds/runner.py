@@ -27,6 +27,7 @@ from openscale_creds.errors import (
     TimedOut,
     UsageError,
 )
+from openscale_creds.parsers.common import find_failure
 
 WINDOWS_DEFAULT = r"C:\Program Files\IBM\Cloud\bin\ibmcloud.exe"
 INSTALL_HINT = "install the IBM Cloud CLI (https://cloud.ibm.com/docs/cli) or pass --ibmcloud PATH"
@@ -220,8 +221,6 @@ class Runner:
 
 def check(done: Completed, *, step: str) -> Completed:
     """Raise the domain error for a failed command; `FAILED` counts even with exit code 0."""
-    from openscale_creds.parsers.common import find_failure
-
     failure = find_failure(done.stderr) or find_failure(done.stdout)
     if failure is None and done.returncode == 0:
         return done

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,9 +43,6 @@ def sigint_deferred() -> Iterator[None]:
     The `ibmcloud` child runs in its own session, so a terminal Ctrl-C does not reach it either;
     the block is bounded by --timeout.
     """
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return

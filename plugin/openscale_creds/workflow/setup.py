@@ -10,8 +10,10 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from openscale_creds import credentials as creds_mod
+from openscale_creds import secretfile
+from openscale_creds.credentials import Credentials
 from openscale_creds.errors import adding
 from openscale_creds.ibmcloud import IbmCloud, validate_name
 from openscale_creds.models import ApiKey, ServiceInstance, Target
@@ -27,9 +29,6 @@ from openscale_creds.workflow.keys import (
 from openscale_creds.workflow.login import LoginOptions, login
 from openscale_creds.workflow.stored import load_if_readable
 from openscale_creds.workflow.ui import Ui
-
-if TYPE_CHECKING:
-    from openscale_creds.credentials import Credentials
 
 
 @dataclass(frozen=True)
@@ -60,8 +59,6 @@ def setup(
     environ: Mapping[str, str],
     write_stdout: Callable[[str], None],
 ) -> SetupResult:
-    from openscale_creds import secretfile
-
     _validate_names(opts)
     path = None if opts.out == "-" else Path(opts.out).expanduser()
     existing: Credentials | None = None
@@ -123,9 +120,6 @@ def _create_and_write(
     replace: bool,
     write_stdout: Callable[[str], None],
 ) -> tuple[Credentials, str]:
-    from openscale_creds import credentials as creds_mod
-    from openscale_creds import secretfile
-
     name = opts.key_name or default_key_name()
     # A format that cannot carry the values must fail before a key exists: render with a placeholder.
     placeholder = ApiKey(name=name, id="ApiKey-placeholder", apikey="placeholder-key")

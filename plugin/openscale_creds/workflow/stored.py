@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from openscale_creds import redact
+from openscale_creds import credentials as creds_mod
+from openscale_creds import redact, secretfile
+from openscale_creds.credentials import Credentials
 from openscale_creds.errors import CredsError, UsageError
-
-if TYPE_CHECKING:
-    from openscale_creds.credentials import Credentials
 
 
 def credentials_path(file: Path | None) -> Path:
     """`file`, or the config folder's credentials.yaml."""
-    from openscale_creds import secretfile
-
     return file if file is not None else secretfile.default_credentials_path()
 
 
 def load_credentials_file(path: Path) -> Credentials:
     """The credentials in `path`, their key registered as a secret; UsageError naming the file."""
-    from openscale_creds import credentials as creds_mod
-
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -42,8 +36,6 @@ def load_credentials_file(path: Path) -> Credentials:
 
 def load_if_readable(path: Path) -> Credentials | None:
     """The credentials in `path`, or None when it holds none (for `setup --reuse-key`)."""
-    from openscale_creds import credentials as creds_mod
-
     try:
         return creds_mod.load(path.read_bytes())
     except (CredsError, OSError, ValueError):

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from openscale_creds import credentials as creds_mod
+from openscale_creds import secretfile
+from openscale_creds.credentials import Credentials
 from openscale_creds.errors import NotFound, NotLoggedIn, adding
 from openscale_creds.ibmcloud import IbmCloud
 from openscale_creds.models import ServiceInstance
@@ -25,16 +29,10 @@ from openscale_creds.workflow.login import describe_target
 from openscale_creds.workflow.stored import load_credentials_file
 from openscale_creds.workflow.ui import Ui
 
-if TYPE_CHECKING:
-    from openscale_creds.credentials import Credentials
-
 
 @contextlib.contextmanager
 def private_home() -> Iterator[str]:
     """A throw-away IBMCLOUD_HOME so the user's own session is neither used nor changed."""
-    import shutil
-    import tempfile
-
     home = tempfile.mkdtemp(prefix="openscale-creds-")
     try:
         yield home
@@ -92,8 +90,6 @@ def rotate(cli: IbmCloud, path: Path, fmt: str, ui: Ui, *, key_name: str | None 
     Until the final replace the file keeps the old, working key; the new key waits in `FILE.new`
     (0600) so its only copy is never lost. Each failure says which key is where.
     """
-    from openscale_creds import secretfile
-
     old = load_credentials_file(path)
     side = path.with_name(path.name + ".new")
     secretfile.check_target(side, force=False)
@@ -131,9 +127,6 @@ def _new_key_in(
     key_name: str | None,
 ) -> Credentials:
     """Log in with the old key, create its successor and write it to `side` (Ctrl-C held)."""
-    from openscale_creds import credentials as creds_mod
-    from openscale_creds import secretfile
-
     with ui.step("Logging in with the current API key (private session)") as res:
         try:
             target = cli.login_apikey(old.apikey, region=old.region, no_region=not old.region, home=home)
