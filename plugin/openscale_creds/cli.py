@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -89,6 +90,12 @@ def choice(values: tuple[str, ...]) -> click.Choice:  # type: ignore[type-arg]
     return click.Choice(values)
 
 
+def choice_option(name: str, values: tuple[str, ...], help: str, *, metavar: str | None = None) -> Any:
+    """`typer.Option(name)` accepting only `values`, listed where `help` says `{choices}`."""
+    listed = help.format(choices=", ".join(values))
+    return typer.Option(name, metavar=metavar, click_type=choice(values), help=listed)
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
@@ -112,11 +119,8 @@ def _global(
     ] = False,
     shell: Annotated[
         str | None,
-        typer.Option(
-            "--shell",
-            metavar="SHELL",
-            click_type=choice(SHELLS),
-            help=f"Quote --dry-run output for: {', '.join(SHELLS)} (default: detected).",
+        choice_option(
+            "--shell", SHELLS, "Quote --dry-run output for: {choices} (default: detected).", metavar="SHELL"
         ),
     ] = None,
     version: Annotated[
@@ -187,6 +191,14 @@ def login_options(
 
 
 # --- rendering -----------------------------------------------------------------------------------
+
+
+def dry_run(ctx: typer.Context, plan: Callable[[], Plan]) -> bool:
+    """With --dry-run, print the plan (built only then) and say so: the command does nothing else."""
+    if not settings(ctx).dry_run:
+        return False
+    print_plan(settings(ctx), plan())
+    return True
 
 
 def print_plan(settings: Settings, steps: Plan) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from openscale_creds.cli import PROG, json_text, print_plan, settings
+from openscale_creds.cli import PROG, dry_run, json_text, settings
 
 
 def create(
@@ -25,12 +25,10 @@ def create(
     from openscale_creds.workflow.keys import create_api_key
     from openscale_creds.workflow.plans import plan_api_key_create
 
-    cfg = settings(ctx)
     desc = description or f"created by {PROG}"
-    if cfg.dry_run:
-        print_plan(cfg, plan_api_key_create(name, desc))
+    if dry_run(ctx, lambda: plan_api_key_create(name, desc)):
         return
-    cloud, ui = cfg.connect()
+    cloud, ui = settings(ctx).connect()
     record = create_api_key(cloud, name, desc, file=file, force=force)
     if file is None:
         emit(json_text(record))

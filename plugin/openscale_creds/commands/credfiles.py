@@ -19,9 +19,9 @@ from openscale_creds.cli import (
     PasscodeStdinOpt,
     RegionOpt,
     SsoOpt,
-    choice,
+    choice_option,
+    dry_run,
     login_options,
-    print_plan,
     settings,
 )
 
@@ -42,11 +42,11 @@ def setup(
     ] = None,
     fmt: Annotated[
         str | None,
-        typer.Option(
+        choice_option(
             "--format",
+            CREDENTIAL_FORMATS,
+            "{choices} (default: from the --out extension, else yaml).",
             metavar="FORMAT",
-            click_type=choice(CREDENTIAL_FORMATS),
-            help=", ".join(CREDENTIAL_FORMATS) + " (default: from the --out extension, else yaml).",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
@@ -69,7 +69,6 @@ def setup(
     from openscale_creds.workflow.setup import SetupOptions
     from openscale_creds.workflow.setup import setup as flow
 
-    cfg = settings(ctx)
     target_path = out if out is not None else str(secretfile.default_credentials_path())
     opts = SetupOptions(
         instance=instance,
@@ -81,10 +80,9 @@ def setup(
         reuse_key=reuse_key,
         location=location,
     )
-    if cfg.dry_run:
-        print_plan(cfg, plan_setup(opts, os.environ))
+    if dry_run(ctx, lambda: plan_setup(opts, os.environ)):
         return
-    cloud, ui = cfg.connect(passcode_stdin=passcode_stdin)
+    cloud, ui = settings(ctx).connect(passcode_stdin=passcode_stdin)
     result = flow(cloud, opts, ui, environ=os.environ, write_stdout=emit)
     if result.path is not None:
         ui.info(f"Credentials for {result.credentials.instance_name} are in {result.path}")
@@ -96,12 +94,10 @@ def verify(ctx: typer.Context, file: CredentialsFileArg = None) -> None:
     from openscale_creds.workflow.stored import credentials_path
     from openscale_creds.workflow.verify import verify_file
 
-    cfg = settings(ctx)
     path = credentials_path(file)
-    if cfg.dry_run:
-        print_plan(cfg, plan_verify(path))
+    if dry_run(ctx, lambda: plan_verify(path)):
         return
-    cloud, ui = cfg.connect()
+    cloud, ui = settings(ctx).connect()
     found = verify_file(cloud, path, ui)
     ui.info(f"OK: the key in {path} works and sees instance {found.name} ({found.guid})")
 
@@ -111,11 +107,11 @@ def rotate(
     file: CredentialsFileArg = None,
     fmt: Annotated[
         str | None,
-        typer.Option(
+        choice_option(
             "--format",
+            CREDENTIAL_FORMATS,
+            "Format of FILE: {choices} (default: from its extension).",
             metavar="FORMAT",
-            click_type=choice(CREDENTIAL_FORMATS),
-            help="Format of FILE (default: from its extension).",
         ),
     ] = None,
 ) -> None:
@@ -125,12 +121,10 @@ def rotate(
     from openscale_creds.workflow.stored import credentials_path
     from openscale_creds.workflow.verify import rotate as flow
 
-    cfg = settings(ctx)
     path = credentials_path(file)
-    if cfg.dry_run:
-        print_plan(cfg, plan_rotate(path))
+    if dry_run(ctx, lambda: plan_rotate(path)):
         return
-    cloud, ui = cfg.connect()
+    cloud, ui = settings(ctx).connect()
     result = flow(cloud, path, fmt or credentials.format_from_path(str(path)), ui)
     if not result.old_key_deleted:
         ui.warn("the old key had no recorded ID, so it was not deleted")

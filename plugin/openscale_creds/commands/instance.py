@@ -9,11 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from openscale_creds.choices import ID_FIELDS, INSTANCE_FIELDS, OUTPUT_FORMATS
-from openscale_creds.cli import LocationOpt, choice, json_text, print_plan, settings
+from openscale_creds.cli import LocationOpt, choice_option, dry_run, json_text, settings
 
-FormatOpt = Annotated[
-    str, typer.Option("--format", click_type=choice(OUTPUT_FORMATS), help="text, json or yaml.")
-]
+FormatOpt = Annotated[str, choice_option("--format", OUTPUT_FORMATS, "{choices}.")]
 
 
 def instance(
@@ -23,11 +21,8 @@ def instance(
     fmt: FormatOpt = "text",
     field: Annotated[
         str | None,
-        typer.Option(
-            "--field",
-            metavar="FIELD",
-            click_type=choice(INSTANCE_FIELDS),
-            help="Print only this field (e.g. guid), for $(...): " + ", ".join(INSTANCE_FIELDS) + ".",
+        choice_option(
+            "--field", INSTANCE_FIELDS, "Print only this field, for $(...): {choices}.", metavar="FIELD"
         ),
     ] = None,
 ) -> None:
@@ -37,8 +32,7 @@ def instance(
     from openscale_creds.workflow.instances import resolve_instance
     from openscale_creds.workflow.plans import plan_instance
 
-    if settings(ctx).dry_run:
-        print_plan(settings(ctx), plan_instance(name_or_id, location))
+    if dry_run(ctx, lambda: plan_instance(name_or_id, location)):
         return
     cloud, _ui = settings(ctx).connect()
     data = as_dict(resolve_instance(cloud, name_or_id, location=location))
@@ -63,12 +57,7 @@ def ids(
     fmt: FormatOpt = "text",
     field: Annotated[
         str | None,
-        typer.Option(
-            "--field",
-            metavar="FIELD",
-            click_type=choice(ID_FIELDS),
-            help="Print one column, e.g. subscription_ids, for scripts: " + ", ".join(ID_FIELDS) + ".",
-        ),
+        choice_option("--field", ID_FIELDS, "Print one column, for scripts: {choices}.", metavar="FIELD"),
     ] = None,
     service_url: Annotated[
         str | None,
@@ -89,8 +78,7 @@ def ids(
     cfg = settings(ctx)
     iam_url = os.environ.get("OPENSCALE_CREDS_IAM_URL") or openscale_api.DEFAULT_IAM_URL
     opts = IdsOptions(instance, credentials_file, iam_url, service_url, timeout=cfg.timeout)
-    if cfg.dry_run:
-        print_plan(cfg, plan_ids(instance, iam_url))
+    if dry_run(ctx, lambda: plan_ids(instance, iam_url)):
         return
     result = read_ids(lambda: cfg.connect()[0], opts)
     if field is not None:

@@ -16,8 +16,8 @@ from openscale_creds.cli import (
     PasscodeStdinOpt,
     RegionOpt,
     SsoOpt,
+    dry_run,
     login_options,
-    print_plan,
     settings,
 )
 
@@ -41,8 +41,7 @@ def login(
     from openscale_creds.workflow.plans import plan_login
 
     opts = login_options(sso, apikey_file, passcode_stdin, account, region, no_region, group, browser)
-    if settings(ctx).dry_run:
-        print_plan(settings(ctx), plan_login(opts, os.environ))
+    if dry_run(ctx, lambda: plan_login(opts, os.environ)):
         return
     cloud, ui = settings(ctx).connect(passcode_stdin=passcode_stdin)
     _target, fresh = flow.login(cloud, opts, ui, environ=os.environ)
@@ -59,8 +58,7 @@ def target(
     from openscale_creds.workflow.login import target_rows
     from openscale_creds.workflow.plans import plan_target
 
-    if settings(ctx).dry_run:
-        print_plan(settings(ctx), plan_target(group))
+    if dry_run(ctx, lambda: plan_target(group)):
         return
     cloud, _ui = settings(ctx).connect()
     emit(rows_text(target_rows(cloud.target_group(group))))
@@ -72,8 +70,7 @@ def doctor(ctx: typer.Context) -> None:
     from openscale_creds.workflow.login import doctor as diagnose
     from openscale_creds.workflow.plans import plan_doctor
 
-    if settings(ctx).dry_run:
-        print_plan(settings(ctx), plan_doctor())
+    if dry_run(ctx, plan_doctor):
         return
     cloud, ui = settings(ctx).connect()
     diagnose(cloud, ui, lambda rows: emit(rows_text(rows)))
