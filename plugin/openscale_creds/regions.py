@@ -1,6 +1,6 @@
 """Region -> IBM Watson OpenScale service URL.
 
-From the `ibm-watson-openscale` SDK's `RESOURCES_URL_MAPPING` (reference: openscale-and-peers.md §A.2).
+From the `ibm-watson-openscale` SDK's `RESOURCES_URL_MAPPING` (its regional service URLs).
 Dallas has no region prefix; every other region is `<region>.api.aiopenscale.cloud.ibm.com`.
 """
 

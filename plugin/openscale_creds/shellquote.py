@@ -8,8 +8,9 @@ Two jobs, both text in, text out (no I/O, no processes):
   PowerShell 5.1, whose legacy passing drops empty strings and does not escape ``"``);
 * write credential variables a shell or SDK reads back exactly: `render_assignments`.
 
-The rules are those of the project's Windows reference (windows.md §3.2-§3.6), checked by round trips
-through real shells and emulators in tests/. Anything a target cannot carry exactly is refused with
+The rules are those the Go runtime (`ibmcloud` is a Go program), cmd.exe and PowerShell apply; the
+expected renderings are tests/golden_quoting.yaml, checked by round trips through real shells and the
+emulators in tests/shell_emulators.py. Anything a target cannot carry exactly is refused with
 `errors.Unrepresentable`; the message names the target and the kind of character, never the value,
 which may be a secret. Cmd renderings assume delayed expansion is off (cmd's default).
 """
