@@ -1,7 +1,8 @@
 """Test-side emulators of how shells and runtimes read back what `shellquote` prints.
 
 These are independent parsers written from the documented rules (Go's command-line splitting,
-cmd.exe's two parsing phases, PowerShell's native-argument passing), not from `shellquote`'s code, so a round trip through them checks the quoting rather than repeating it.
+cmd.exe's two parsing phases, PowerShell's native-argument passing), not from `shellquote`'s code,
+so a round trip through them checks the quoting rather than repeating it.
 They live in tests/ on purpose: none of this is fit to *run* commands, only to check them.
 
 * Windows command line -> argv: a port of Go's `commandLineToArgv` (`ibmcloud` is a Go program).
