@@ -242,3 +242,38 @@ def test_logging_in_to_the_wrong_account_never_quotes_the_key() -> None:
     with pytest.raises(NotFound) as caught:
         login(FakeCloud(), opts, QuietUi(), environ={"IBMCLOUD_API_KEY": SECRET_KEY})
     assert SECRET_KEY not in exception_texts(caught.value)
+
+
+def test_api_key_create_that_cannot_save_the_key_deletes_it_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from openscale_creds import secretfile
+    from openscale_creds.errors import Refused
+    from openscale_creds.workflow.keys import create_api_key
+
+    def refuse(path: Path, text: str, **kwargs: Any) -> None:
+        raise Refused(f"cannot write {path}: disk full")
+
+    monkeypatch.setattr(secretfile, "write_secret", refuse)
+    cloud = FakeCloud(new_keys=[NEW_KEY])
+    with pytest.raises(Refused) as caught:
+        create_api_key(cloud, "k1", "d", file=tmp_path / "key.json", force=False)
+
+    assert "could not be saved, so it was deleted" in str(caught.value)
+    assert [args for name, args, _k in cloud.calls if name == "delete_api_key"] == [("ApiKey-fake-1",)]
+    assert NEW_KEY not in exception_texts(caught.value)
+
+
+def test_an_interrupt_gets_no_note_unless_asked_and_other_errors_do() -> None:
+    from openscale_creds.errors import CommandFailed, Interrupted, adding
+
+    with pytest.raises(Interrupted) as interrupted, adding(" — note"):
+        raise Interrupted("interrupted")
+    with pytest.raises(Interrupted) as noted, adding(" — note", unless=()):
+        raise Interrupted("interrupted")
+    with pytest.raises(CommandFailed) as failed, adding(lambda: " — computed"):
+        raise CommandFailed("failed")
+
+    assert str(interrupted.value) == "interrupted"
+    assert str(noted.value) == "interrupted — note"
+    assert str(failed.value) == "failed — computed"
