@@ -150,8 +150,10 @@ class Scenario:
     """How the fake behaves; every field is read afresh for each request."""
 
     api: Literal["v2", "v1"] = "v2"  # "v1": every /v2 path, heartbeat included, is a gateway 404
-    # Which v2 route forms exist: "openscale" is /openscale/{GUID}/v2 only, "short" /{GUID}/v2 only.
-    route: Literal["both", "openscale", "short"] = "both"
+    # Which v2 route forms exist: "openscale" is /openscale/{GUID}/v2 only, "short" /{GUID}/v2 only,
+    # "none" neither (the heartbeat still answers: a gateway in front of a v2 service, wrongly routed).
+    route: Literal["both", "openscale", "short", "none"] = "both"
+    no_length: bool = False  # bodies without Content-Length, ended by closing the connection
     # What a served route answers for another GUID; 403 is IBM's "not authorized to access instance".
     unknown_data_mart_status: int = 404
     gateway_body: bytes = b"<html><body><h1>404 Not Found</h1></body></html>"  # a route not served
@@ -295,12 +297,12 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._json(200, {"is_cloud": True, "status": "up"})
         elif method == "GET" and len(segments) >= 3 and segments[0] == "openscale" and segments[2] == "v2":
-            if scenario.route == "short":
+            if scenario.route in ("short", "none"):
                 self._gateway_404()
             else:
                 self._v2(segments[1], segments[3:], query, prefix=f"/openscale/{segments[1]}")
         elif method == "GET" and len(segments) >= 2 and segments[1] == "v2":
-            if scenario.route == "openscale":
+            if scenario.route in ("openscale", "none"):
                 self._gateway_404()
             else:
                 self._v2(segments[0], segments[2:], query, prefix=f"/{segments[0]}")
@@ -447,7 +449,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if scenario.no_length:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(len(body)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -476,7 +482,7 @@ class _Handler(BaseHTTPRequestHandler):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--api", choices=["v2", "v1"], default="v2")
-    parser.add_argument("--route", choices=["both", "openscale", "short"], default="both")
+    parser.add_argument("--route", choices=["both", "openscale", "short", "none"], default="both")
     args = parser.parse_args()
     with running_server(Scenario(api=args.api, route=args.route)) as server:
         print(f"OPENSCALE_CREDS_SERVICE_URL={server.url}")

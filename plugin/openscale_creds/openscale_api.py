@@ -195,7 +195,7 @@ def fetch_ids(
         raise errors.UsageError("no data mart ID given", hint="pass the OpenScale instance GUID")
     if not token or any(unicodedata.category(c) == "Cc" or c == " " for c in token):
         # http.client would reject the header with a ValueError that quotes it in full.
-        raise errors.UsageError("the bearer token is empty or contains spaces or control characters")
+        raise errors.UsageError("the OpenScale token is empty or contains spaces or control characters")
     client = _Client(root, token, timeout, origin, data_mart_id)
     dm = quote(data_mart_id, safe="")
     tried: list[str] = []
