@@ -1,10 +1,18 @@
 """A loopback stand-in for IBM Watson OpenScale and IBM Cloud IAM, served over real HTTP.
 
 Responses have the shapes of the SDK sources (see the docstring of `openscale_creds.openscale_api`):
-v2 `{"service_providers": [...]}` and `{"subscriptions": [...]}` (the latter paged with
-`next: {"url": ...}`, `limit`, `total_count` when `page_size` is smaller than the list), v1
-`service_bindings` / per-binding `subscriptions`, `GenericErrorResponse` bodies for errors, the
+v2 under both route forms, `/openscale/{GUID}/v2/...` (every current IBM client) and `/{GUID}/v2/...`
+(older SDKs, IBM's API docs page), or only one of them (`route`); a route the fake does not serve
+answers as a gateway would (an HTML 404), an unknown data mart on a served route as OpenScale does
+(its JSON error document). v2 `{"service_providers": [...]}` and `{"subscriptions": [...]}` (the
+latter paged with `next: {"url": ...}`, `limit`, `total_count` when `page_size` is smaller than the
+list), v1 `service_bindings` / per-binding `subscriptions`, `GenericErrorResponse` bodies for errors, the
 unauthenticated `/v2/fairness/heartbeat`, and IAM's `/identity/token`.
+
+Misbehaving servers for the limits: `stall` holds a response back (`"headers"`: the status line and
+no end of headers; `"body"`: the headers and half the body; `"drip"`: the whole response one byte
+per `drip_interval`), on every request whose path contains `stall_on`. `ok_body` / `iam_ok_body`
+replace a 2xx body with anything (deep JSON, huge numbers, bytes that are not UTF-8).
 
     with running_server() as server:            # 127.0.0.1, a free port, a daemon thread
         server.scenario.api = "v1"               # knobs are read per request; change them any time
@@ -12,8 +20,8 @@ unauthenticated `/v2/fairness/heartbeat`, and IAM's `/identity/token`.
         server.requests                          # every request: method, path, headers, body
 
 The URL works from another process too (an end-to-end test can pass `server.url` and
-`server.iam_url` to the installed command). `python tests/openscale_server.py [--api v1]` serves
-until interrupted, for trying the command by hand.
+`server.iam_url` to the installed command). `python tests/openscale_server.py [--api v1]
+[--route short]` serves until interrupted, for trying the command by hand.
 """
 
 from __future__ import annotations
@@ -142,6 +150,13 @@ class Scenario:
     """How the fake behaves; every field is read afresh for each request."""
 
     api: Literal["v2", "v1"] = "v2"  # "v1": every /v2 path, heartbeat included, is a gateway 404
+    # Which v2 route forms exist: "openscale" is /openscale/{GUID}/v2 only, "short" /{GUID}/v2 only,
+    # "none" neither (the heartbeat still answers: a gateway in front of a v2 service, wrongly routed).
+    route: Literal["both", "openscale", "short", "none"] = "both"
+    no_length: bool = False  # bodies without Content-Length, ended by closing the connection
+    # What a served route answers for another GUID; 403 is IBM's "not authorized to access instance".
+    unknown_data_mart_status: int = 404
+    gateway_body: bytes = b"<html><body><h1>404 Not Found</h1></body></html>"  # a route not served
     data_mart_id: str = DATA_MART_ID
     tokens: set[str] = field(default_factory=lambda: {FAKE_TOKEN})
     apikeys: set[str] = field(default_factory=lambda: {FAKE_APIKEY})
@@ -159,8 +174,12 @@ class Scenario:
         }
     )
     ok_body: bytes | None = None  # replaces the body of every 2xx OpenScale data answer
+    iam_ok_body: bytes | None = None  # replaces the body of IAM's 2xx answer
     redirect_to: str | None = None  # every OpenScale data request answers 302 to this URL
     delay: float = 0.0  # seconds to wait before answering any request (bounded by stop())
+    stall: Literal["headers", "body", "drip"] | None = None  # see the module docstring
+    stall_on: str = ""  # only requests whose path contains this stall ("": every request)
+    drip_interval: float = 0.5
     providers: list[dict[str, Any]] = field(default_factory=default_providers)
     subscriptions: list[dict[str, Any]] = field(default_factory=default_subscriptions)
     v1_bindings: dict[str, dict[str, Any]] = field(default_factory=default_v1_bindings)
@@ -277,8 +296,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self._gateway_404()
             else:
                 self._json(200, {"is_cloud": True, "status": "up"})
+        elif method == "GET" and len(segments) >= 3 and segments[0] == "openscale" and segments[2] == "v2":
+            if scenario.route in ("short", "none"):
+                self._gateway_404()
+            else:
+                self._v2(segments[1], segments[3:], query, prefix=f"/openscale/{segments[1]}")
         elif method == "GET" and len(segments) >= 2 and segments[1] == "v2":
-            self._v2(segments[0], segments[2:], query)
+            if scenario.route in ("openscale", "none"):
+                self._gateway_404()
+            else:
+                self._v2(segments[0], segments[2:], query, prefix=f"/{segments[0]}")
         elif method == "GET" and segments[:2] == ["v1", "data_marts"]:
             self._v1(segments[2:])
         else:
@@ -300,6 +327,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
         else:
             token = sorted(scenario.tokens)[0]
+            if scenario.iam_ok_body is not None:
+                self._send(200, scenario.iam_ok_body, "application/json")
+                return
             self._json(
                 200,
                 {
@@ -332,7 +362,7 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         return False
 
-    def _v2(self, data_mart_id: str, rest: list[str], query: dict[str, str]) -> None:
+    def _v2(self, data_mart_id: str, rest: list[str], query: dict[str, str], prefix: str) -> None:
         scenario = self.server.fake.scenario
         if scenario.api == "v1":
             self._gateway_404()
@@ -340,15 +370,20 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised() or self._common_failures():
             return
         if data_mart_id != scenario.data_mart_id:
-            self._error(404, "not_found", f"AI OpenScale instance {data_mart_id} was not found.")
+            if scenario.unknown_data_mart_status == 403:
+                message = f"You are not authorized to access AI OpenScale instance {data_mart_id}"
+                self._error(403, "authorization_error", message)
+            else:
+                message = f"AI OpenScale instance {data_mart_id} was not found."
+                self._error(scenario.unknown_data_mart_status, "not_found", message)
         elif rest == ["service_providers"]:
             self._ok({"service_providers": scenario.providers})
         elif rest == ["subscriptions"]:
-            self._subscriptions_page(data_mart_id, query)
+            self._subscriptions_page(data_mart_id, query, prefix)
         else:
             self._error(404, "not_found", "The requested resource was not found.")
 
-    def _subscriptions_page(self, data_mart_id: str, query: dict[str, str]) -> None:
+    def _subscriptions_page(self, data_mart_id: str, query: dict[str, str], prefix: str) -> None:
         scenario = self.server.fake.scenario
         if query.get("data_mart_id") != data_mart_id:
             self._error(400, "bad_request", "data_mart_id is required.")
@@ -362,7 +397,7 @@ class _Handler(BaseHTTPRequestHandler):
             "total_count": len(items),
         }
         origin = scenario.next_link_origin or self.server.fake.url
-        base = f"{origin}/{data_mart_id}/v2/subscriptions?data_mart_id={data_mart_id}"
+        base = f"{origin}{prefix}/v2/subscriptions?data_mart_id={data_mart_id}"
         document["first"] = {"url": f"{base}&offset=0&limit={limit}"}
         if scenario.endless_pages or offset + limit < len(items):
             document["next"] = {"url": f"{base}&offset={offset + limit}&limit={limit}"}
@@ -399,7 +434,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _gateway_404(self) -> None:
         # What a route the service does not have looks like: not OpenScale's JSON error shape.
-        self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html")
+        body = self.server.fake.scenario.gateway_body
+        self._send(404, body, "application/json" if body.startswith(b"{") else "text/html")
 
     def _json(self, status: int, document: dict[str, Any]) -> None:
         self._send(status, json.dumps(document).encode("utf-8"), "application/json")
@@ -407,20 +443,48 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
     ) -> None:
+        scenario = self.server.fake.scenario
+        if scenario.stall is not None and scenario.stall_on in self.path:
+            self._stalled(status, body, content_type, headers or {})
+            return
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if scenario.no_length:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(len(body)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
+    def _stalled(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
+        """The response held back as `scenario.stall` says, until stop(); then the connection closes."""
+        fake = self.server.fake
+        head = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}", f"Content-Type: {content_type}"]
+        head += [f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in headers.items())]
+        whole = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+        self.close_connection = True
+        if fake.scenario.stall == "drip":
+            for n in range(len(whole)):
+                self.wfile.write(whole[n : n + 1])
+                if fake._stopping.wait(fake.scenario.drip_interval):
+                    return
+            return
+        if fake.scenario.stall == "headers":
+            self.wfile.write(whole[: whole.index(b"\r\n") + 2])  # the status line, then nothing
+        else:
+            self.wfile.write(whole[: len(whole) - len(body) // 2])  # the headers and half the body
+        fake._stopping.wait()
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--api", choices=["v2", "v1"], default="v2")
+    parser.add_argument("--route", choices=["both", "openscale", "short", "none"], default="both")
     args = parser.parse_args()
-    with running_server(Scenario(api=args.api)) as server:
+    with running_server(Scenario(api=args.api, route=args.route)) as server:
         print(f"OPENSCALE_CREDS_SERVICE_URL={server.url}")
         print(f"OPENSCALE_CREDS_IAM_URL={server.iam_url}")
         print(f"data mart {DATA_MART_ID}; API key {FAKE_APIKEY}; token {FAKE_TOKEN}", flush=True)

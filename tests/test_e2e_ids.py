@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,3 +137,76 @@ def test_ids_with_the_cli_session_uses_its_token_and_the_instance_guid(
         r.headers.get("authorization") == f"Bearer {token}" for r in server.requests if "/v2/" in r.path
     )
     assert token not in done.stderr
+
+
+# -- routes, limits and hints, through the installed command ----------------------------------------
+
+
+def test_ids_reads_a_service_with_only_the_older_route(tmp_path: Path, server: FakeOpenScale) -> None:
+    server.scenario.route = "short"
+    args = ["ids", "--credentials", str(credentials_file(tmp_path, server)), "--format", "json"]
+    done = run_cli(args, env=server_env(server))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["api_version"] == "v2"
+    assert f"/openscale/{DATA_MART_ID}/v2/service_providers" in server.paths(), "the clients' route first"
+
+
+def test_ids_with_a_wrong_service_path_exits_8_blaming_the_route_not_the_guid(
+    tmp_path: Path, server: FakeOpenScale
+) -> None:
+    args = [
+        "ids",
+        "--credentials",
+        str(credentials_file(tmp_path, server)),
+        "--service-url",
+        server.url + "/x",
+    ]
+    done = run_cli(args, env=server_env(server))
+    assert done.returncode == 8
+    assert "no OpenScale API at" in done.stderr
+    assert "GUID" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("stall", "where"),
+    [("drip", "/v2/"), ("headers", "/v2/"), ("body", "/v2/"), ("drip", "/identity/token")],
+    ids=["drip", "no-headers", "half-body", "iam-drip"],
+)
+def test_ids_timeout_bounds_each_request_as_a_whole(
+    tmp_path: Path, server: FakeOpenScale, stall: str, where: str
+) -> None:
+    server.scenario.stall = stall  # type: ignore[assignment]
+    server.scenario.stall_on = where  # a byte every half second: no single read ever waits 2 s
+    args = ["--timeout", "2", "ids", "--credentials", str(credentials_file(tmp_path, server))]
+    started = time.monotonic()
+    done = run_cli(args, env=server_env(server))
+    elapsed = time.monotonic() - started
+    assert done.returncode == 9, done.stderr
+    assert elapsed < 2 + 2.5, f"took {elapsed:.1f} s"  # the limit plus start-up on a loaded machine
+    assert "within 2 s" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert FAKE_TOKEN not in done.stderr and FAKE_APIKEY not in done.stderr
+
+
+@pytest.mark.parametrize("iam", [False, True], ids=["openscale", "iam"])
+def test_ids_with_deeply_nested_json_from_the_server_exits_8_in_one_line(
+    tmp_path: Path, server: FakeOpenScale, iam: bool
+) -> None:
+    nested = b'{"x": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    if iam:
+        server.scenario.iam_ok_body = nested
+    else:
+        server.scenario.ok_body = nested
+    done = run_cli(["ids", "--credentials", str(credentials_file(tmp_path, server))], env=server_env(server))
+    assert done.returncode == 8, done.stderr
+    assert "nested too deeply" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_ids_with_a_key_iam_rejects_does_not_suggest_login(tmp_path: Path, server: FakeOpenScale) -> None:
+    server.scenario.apikeys = set()
+    done = run_cli(["ids", "--credentials", str(credentials_file(tmp_path, server))], env=server_env(server))
+    assert done.returncode == 4
+    assert "openscale-creds login" not in done.stderr, "a new session does not change the key in the file"
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 from openscale_creds import errors, openscale_api
 from openscale_creds.errors import ExitCode
 from openscale_creds.openscale_api import (
+    SESSION,
     Binding,
     OpenScaleIds,
     Subscription,
+    TokenOrigin,
     exchange_api_key,
     fetch_ids,
     ids_field,
@@ -91,6 +95,101 @@ def test_a_service_url_with_a_trailing_slash_works_the_same(server: FakeOpenScal
     assert not any("//" in p for p in server.paths())
 
 
+# -- where v2 lives: /openscale/{GUID}/v2 first, /{GUID}/v2 only when that route is missing ------------
+
+
+def v2_paths(server: FakeOpenScale) -> list[str]:
+    return [p for p in server.paths() if "/v2/" in p and "heartbeat" not in p]
+
+
+@pytest.mark.parametrize("route", ["both", "openscale"])
+def test_v2_is_read_at_the_route_ibms_clients_use(server: FakeOpenScale, route: str) -> None:
+    server.scenario.route = route  # type: ignore[assignment]
+
+    ids = fetch(server)
+
+    assert ids.api_version == "v2"
+    assert len(ids.subscriptions) == 3, "every page was followed on the same route"
+    assert v2_paths(server)
+    assert all(p.startswith(f"/openscale/{DATA_MART_ID}/v2/") for p in v2_paths(server))
+
+
+def test_a_service_with_only_the_older_route_is_read_there_after_one_miss(server: FakeOpenScale) -> None:
+    server.scenario.route = "short"
+
+    ids = fetch(server)
+
+    assert ids.api_version == "v2"
+    assert len(ids.subscriptions) == 3
+    paths = v2_paths(server)
+    assert paths[0] == f"/openscale/{DATA_MART_ID}/v2/service_providers"
+    assert all(p.startswith(f"/{DATA_MART_ID}/v2/") for p in paths[1:])
+    assert not any(p.startswith("/v1/") for p in server.paths()), "a missing route is not a missing v2"
+
+
+def test_a_gateway_404_in_json_without_openscale_errors_is_a_missing_route(server: FakeOpenScale) -> None:
+    server.scenario.route = "short"
+    server.scenario.gateway_body = b'{"code": 404, "message": "Not Found"}'
+
+    assert fetch(server).api_version == "v2"
+
+
+def test_an_unknown_data_mart_on_the_clients_route_is_not_found_without_trying_the_older_route(
+    server: FakeOpenScale,
+) -> None:
+    with pytest.raises(errors.NotFound) as caught:
+        fetch(server, UNKNOWN_DATA_MART_ID)
+
+    assert f"no OpenScale data mart {UNKNOWN_DATA_MART_ID}" in str(caught.value)
+    assert "check the instance GUID" in str(caught.value)
+    assert v2_paths(server) == [f"/openscale/{UNKNOWN_DATA_MART_ID}/v2/service_providers"]
+
+
+def test_an_unknown_data_mart_on_a_service_with_only_the_older_route_is_not_found(
+    server: FakeOpenScale,
+) -> None:
+    server.scenario.route = "short"
+
+    with pytest.raises(errors.NotFound) as caught:
+        fetch(server, UNKNOWN_DATA_MART_ID)
+
+    assert UNKNOWN_DATA_MART_ID in str(caught.value)
+    assert "was not found" in str(caught.value)
+    assert not any(p.startswith("/v1/") for p in server.paths())
+
+
+def test_no_v2_route_behind_a_live_heartbeat_blames_the_route_not_the_guid(server: FakeOpenScale) -> None:
+    server.scenario.route = "none"
+
+    with pytest.raises(errors.CommandFailed) as caught:
+        fetch(server)
+
+    message = str(caught.value)
+    assert caught.value.exit_code == ExitCode.COMMAND_FAILED
+    assert f"/openscale/{DATA_MART_ID}/v2 or /{DATA_MART_ID}/v2" in message
+    assert "not from OpenScale" in message
+    assert "GUID" not in message and "data mart" not in message
+    assert "--service-url" in message
+    assert not any(p.startswith("/v1/") for p in server.paths())
+
+
+def test_a_service_url_with_a_wrong_path_names_the_routes_tried_not_the_guid(server: FakeOpenScale) -> None:
+    with pytest.raises(errors.CommandFailed) as caught:
+        fetch_ids(server.url + "/wrong", DATA_MART_ID, FAKE_TOKEN, timeout=TIMEOUT)
+
+    message = str(caught.value)
+    assert f"no OpenScale API at {server.url}/wrong" in message
+    assert "/v1/data_marts" in message
+    assert "GUID" not in message and "data mart" not in message
+
+
+def test_a_service_url_ending_in_openscale_is_the_same_service(server: FakeOpenScale) -> None:
+    ids = fetch_ids(server.url + "/openscale/", DATA_MART_ID, FAKE_TOKEN, timeout=TIMEOUT)
+
+    assert ids.service_url == server.url
+    assert v2_paths(server)[0] == f"/openscale/{DATA_MART_ID}/v2/service_providers"
+
+
 # -- v1 fallback -----------------------------------------------------------------------------------
 
 
@@ -157,6 +256,126 @@ def test_a_rejected_token_is_not_logged_in_and_points_to_login(server: FakeOpenS
     assert "fake-expired-token" not in str(caught.value)
 
 
+def test_a_rejected_session_token_points_to_commands_that_renew_the_session(server: FakeOpenScale) -> None:
+    with pytest.raises(errors.NotLoggedIn) as caught:
+        fetch(server, token="fake-expired-token")  # noqa: S106 - an obvious fake
+
+    assert "`openscale-creds login` (or `ibmcloud login`)" in str(caught.value)
+    assert "pass a fresh token" not in str(caught.value), "no option takes a token"
+
+
+def test_a_token_from_a_credentials_file_rejected_by_openscale_points_to_verify(
+    server: FakeOpenScale, tmp_path: Path
+) -> None:
+    origin = TokenOrigin(str(tmp_path / "creds.json"), DATA_MART_ID)
+
+    with pytest.raises(errors.NotLoggedIn) as caught:
+        fetch_ids(server.url, DATA_MART_ID, "fake-other-token", timeout=TIMEOUT, origin=origin)
+
+    assert f"the key in {tmp_path / 'creds.json'}" in caught.value.message
+    assert f"`openscale-creds verify {tmp_path / 'creds.json'}`" in str(caught.value)
+    assert "login" not in str(caught.value), "a new session would not change the key in the file"
+
+
+@pytest.mark.parametrize("origin", [SESSION, TokenOrigin("creds.json", UNKNOWN_DATA_MART_ID)])
+def test_an_instance_the_token_may_not_access_names_the_guid(
+    server: FakeOpenScale, origin: TokenOrigin
+) -> None:
+    server.scenario.unknown_data_mart_status = 403
+
+    with pytest.raises(errors.NotLoggedIn) as caught:
+        fetch_ids(server.url, UNKNOWN_DATA_MART_ID, FAKE_TOKEN, timeout=TIMEOUT, origin=origin)
+
+    assert f"refused access to instance {UNKNOWN_DATA_MART_ID} (HTTP 403)" in str(caught.value)
+    assert "check the GUID" in str(caught.value)
+    expected = "`ibmcloud target`" if origin is SESSION else "`openscale-creds verify creds.json`"
+    assert expected in str(caught.value)
+
+
+def test_a_dead_key_from_a_credentials_file_points_to_a_new_file_not_to_login_or_rotate(
+    server: FakeOpenScale,
+) -> None:
+    server.scenario.apikeys.clear()
+    origin = TokenOrigin("my creds.json", DATA_MART_ID)
+
+    with pytest.raises(errors.NotLoggedIn) as caught:
+        exchange_api_key(FAKE_APIKEY, iam_url=server.iam_url, timeout=TIMEOUT, origin=origin)
+
+    assert caught.value.hint is not None
+    assert caught.value.hint.endswith(
+        f"`openscale-creds setup --instance {DATA_MART_ID} --out 'my creds.json' --force`"
+    ), "quoted so that it works when pasted"
+    assert "login" not in str(caught.value) and "rotate" not in str(caught.value)
+
+
+def test_a_dead_key_of_unknown_origin_points_to_the_key_list(server: FakeOpenScale) -> None:
+    server.scenario.apikeys.clear()
+
+    with pytest.raises(errors.NotLoggedIn) as caught:
+        exchange_api_key(FAKE_APIKEY, iam_url=server.iam_url, timeout=TIMEOUT)
+
+    assert "`ibmcloud iam api-keys`" in str(caught.value)
+    assert "openscale-creds login" not in str(caught.value)
+
+
+def _hints(server: FakeOpenScale, tmp_path: Path) -> list[errors.CredsError]:
+    """Every hint this module can print, from real failures."""
+    file_origin = TokenOrigin(str(tmp_path / "c.json"), DATA_MART_ID)
+    calls: list[Callable[[], object]] = [
+        lambda: fetch(server, token="fake-expired-token"),  # noqa: S106 - an obvious fake
+        lambda: fetch_ids(server.url, DATA_MART_ID, "fake-x", timeout=TIMEOUT, origin=file_origin),
+        lambda: fetch(server, UNKNOWN_DATA_MART_ID),
+        lambda: fetch_ids(server.url + "/wrong", DATA_MART_ID, FAKE_TOKEN, timeout=TIMEOUT),
+        lambda: exchange_api_key("fake-dead-key", iam_url=server.iam_url, timeout=TIMEOUT),
+        lambda: exchange_api_key(
+            "fake-dead-key", iam_url=server.iam_url, timeout=TIMEOUT, origin=file_origin
+        ),
+    ]
+    caught: list[errors.CredsError] = []
+    for call in calls:
+        with pytest.raises(errors.CredsError) as failure:
+            call()
+        caught.append(failure.value)
+    server.scenario.unknown_data_mart_status = 403
+    for origin in (SESSION, file_origin):
+        with pytest.raises(errors.CredsError) as failure:
+            fetch_ids(server.url, UNKNOWN_DATA_MART_ID, FAKE_TOKEN, timeout=TIMEOUT, origin=origin)
+        caught.append(failure.value)
+    server.scenario.route = "none"
+    with pytest.raises(errors.CredsError) as failure:
+        fetch(server)
+    caught.append(failure.value)
+    return caught
+
+
+def test_every_hint_is_one_line_and_names_only_real_commands_and_options(
+    server: FakeOpenScale, tmp_path: Path
+) -> None:
+    import shlex
+
+    import click
+    import typer
+    from openscale_creds.cli import app
+
+    root = typer.main.get_command(app)
+    assert isinstance(root, click.Group)
+    pasted = 0
+    for error in _hints(server, tmp_path):
+        assert "\n" not in str(error)
+        for command in re.findall(r"`([^`]+)`", error.hint or ""):
+            argv = shlex.split(command)
+            if argv[0] == "ibmcloud":
+                assert argv[1:] in (["login"], ["target"], ["iam", "api-keys"]), command
+                continue
+            assert argv[0] == "openscale-creds", command
+            sub = root.commands.get(argv[1])
+            assert sub is not None, f"no command {argv[1]!r}: {command}"
+            known = {opt for param in sub.params for opt in param.opts}
+            assert all(a in known for a in argv[2:] if a.startswith("-")), command
+            pasted += 1
+    assert pasted >= 4, "the hints name openscale-creds commands"
+
+
 def test_a_server_error_is_command_failed_with_the_server_message_and_without_the_token(
     server: FakeOpenScale,
 ) -> None:
@@ -195,6 +414,106 @@ def test_a_slow_server_times_out_within_the_timeout(server: FakeOpenScale) -> No
     assert int(caught.value.exit_code) == 9  # ExitCode.TIMEOUT
     assert time.monotonic() - started < 3
     assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("stall", ["drip", "headers", "body"])
+def test_a_server_that_holds_its_answer_back_times_out_within_the_timeout(
+    server: FakeOpenScale, stall: str
+) -> None:
+    server.scenario.stall = stall  # type: ignore[assignment]
+    server.scenario.drip_interval = 0.1  # well within the timeout, each byte alone would never time out
+
+    started = time.monotonic()
+    with pytest.raises(errors.TimedOut) as caught:
+        fetch_ids(server.url, DATA_MART_ID, FAKE_TOKEN, timeout=1)
+    elapsed = time.monotonic() - started
+
+    assert 1 <= elapsed < 2.5
+    assert caught.value.exit_code == ExitCode.TIMEOUT
+    assert "within 1 s" in str(caught.value)
+    assert_no_secret(caught.value)
+
+
+def test_an_iam_that_drips_its_answer_times_out_within_the_timeout(server: FakeOpenScale) -> None:
+    server.scenario.stall = "drip"
+    server.scenario.drip_interval = 0.1
+
+    started = time.monotonic()
+    with pytest.raises(errors.TimedOut):
+        exchange_api_key(FAKE_APIKEY, iam_url=server.iam_url, timeout=1)
+
+    assert time.monotonic() - started < 2.5
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf")])
+def test_a_timeout_that_is_not_a_positive_number_is_a_usage_error(
+    server: FakeOpenScale, timeout: float
+) -> None:
+    with pytest.raises(errors.UsageError, match="positive number of seconds"):
+        fetch_ids(server.url, DATA_MART_ID, FAKE_TOKEN, timeout=timeout)
+
+    assert server.requests == []
+
+
+BAD_BODIES = {
+    "nested deeply": b'{"service_providers": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "an integer over the digit limit": b'{"service_providers": [], "n": ' + b"7" * 5000 + b"}",
+    "not UTF-8": b'{"service_providers": [{"metadata": {"id": "\xff\xfe"}}]}',
+}
+
+
+@pytest.mark.parametrize("body", list(BAD_BODIES))
+def test_a_body_no_json_reader_should_take_is_command_failed_in_one_line(
+    server: FakeOpenScale, body: str
+) -> None:
+    server.scenario.ok_body = BAD_BODIES[body]
+
+    with pytest.raises(errors.CommandFailed) as caught:
+        fetch(server)
+
+    assert caught.value.exit_code == ExitCode.COMMAND_FAILED
+    assert "from 127.0.0.1" in str(caught.value)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 300
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("body", list(BAD_BODIES))
+def test_iam_bodies_follow_the_same_rules(server: FakeOpenScale, body: str) -> None:
+    server.scenario.iam_ok_body = BAD_BODIES[body].replace(b"service_providers", b"access_token")
+
+    with pytest.raises(errors.CommandFailed) as caught:
+        exchange_api_key(FAKE_APIKEY, iam_url=server.iam_url, timeout=TIMEOUT)
+
+    assert "the IAM token response" in str(caught.value)
+    assert_no_secret(caught.value)
+
+
+def test_a_deeply_nested_error_body_is_quoted_not_a_crash(server: FakeOpenScale) -> None:
+    server.scenario.fail_status = 500
+    server.scenario.fail_body = "[" * 100_000
+
+    with pytest.raises(errors.CommandFailed, match=r"HTTP 500 .*: \[\[\["):
+        fetch(server)
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["announced", "read"])
+def test_a_body_over_the_cap_is_command_failed_and_not_read_to_the_end(
+    server: FakeOpenScale, monkeypatch: pytest.MonkeyPatch, announced: bool
+) -> None:
+    monkeypatch.setattr(openscale_api, "MAX_BODY", 64 * 1024)
+    server.scenario.ok_body = b'{"service_providers": [' + b'"x",' * 50_000 + b'"x"]}'
+    server.scenario.no_length = not announced
+
+    with pytest.raises(errors.CommandFailed, match="larger than 0 MiB; stopped reading"):
+        fetch(server)
+
+
+def test_a_long_error_page_is_read_only_in_part_and_shown_cut(server: FakeOpenScale) -> None:
+    server.scenario.fail_status = 502
+    server.scenario.fail_body = "gateway trouble " + "y" * 1_000_000
+
+    with pytest.raises(errors.CommandFailed, match=r"HTTP 502 .*gateway trouble y+\.\.\.$"):
+        fetch(server)
 
 
 def test_a_closed_port_is_command_failed_naming_the_host() -> None:

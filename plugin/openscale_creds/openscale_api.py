@@ -3,8 +3,13 @@ IDs a data mart holds (ML engines and subscriptions), over stdlib `urllib` only.
 
 What the client relies on, and where it was read:
 
-* v2 collections — `ibm-watson-openscale` 3.1.11 (PyPI wheel),
-  `ibm_watson_openscale/base_classes/watson_open_scale_v2.py`. Base URL `{service_url}/{instance}`.
+* Where the v2 API lives — every current IBM client builds `{service_url}/openscale/{instance}/v2/...`
+  (`ibm-watson-openscale` 3.1.x, `ibm-watsonx-gov`, IBM's Go SDK; 3.0.x and IBM's API docs page
+  use the older `{service_url}/{instance}/v2/...`). `ids` asks the clients' form first and the
+  older one only when the first route is missing (the rule is below). A service URL given with a
+  trailing `/openscale` (the newer `constants.py` default) is the same service: the suffix is
+  dropped before either form is built. tests/openscale_server.py serves both forms, or one.
+* v2 collections — `ibm_watson_openscale/base_classes/watson_open_scale_v2.py`.
   `GET /v2/service_providers` -> `ServiceProviderResponseCollection` = `{"service_providers": [...]}`
   and `GET /v2/subscriptions?data_mart_id=` -> `SubscriptionResponseCollection` =
   `{"subscriptions": [...]}`: the list is the only (required) key of either; neither declares
@@ -25,11 +30,16 @@ What the client relies on, and where it was read:
   binding, `.../service_bindings/{b}/subscriptions` -> `{"subscriptions": [{"metadata": {"guid"},
   "entity": {"service_binding_id", "asset": {"name"}, "deployments": [{"deployment_id"}]}}]}`.
   v1 has no "all subscriptions" call.
-* "v2 absent" versus "instance unknown": both answer the v2 list with 404. The SDK itself
-  (`ibm_watson_openscale/utils/utils.py`, `check_if_cp4d`) probes `GET {service_url}/v2/fairness/
-  heartbeat` without credentials and reads a 404 there as "the V2 changes are not yet available".
-  So after a v2 404 the client asks the heartbeat: if it answers 2xx, v2 exists and the instance is
-  unknown (`NotFound`); otherwise it falls back to v1, where a 404 for the data mart is `NotFound`.
+* "Route missing" versus "data mart not found": both are a 404. The OpenScale service itself
+  answers with its `GenericErrorResponse` (a JSON object whose `errors` is a non-empty list of
+  objects); a route the service does not have is answered by the gateway in front of it (an HTML
+  page, plain text, an empty body, or JSON without such an `errors` list). So a 404 with OpenScale's
+  error document means the route exists and the data mart is unknown (`NotFound`, naming the GUID);
+  any other 404 means the route is missing, and the next form is tried. When neither v2 form
+  exists the SDK's own probe decides (`ibm_watson_openscale/utils/utils.py`, `check_if_cp4d`:
+  `GET {service_url}/v2/fairness/heartbeat`, unauthenticated; a 404 there means "the V2 changes are
+  not yet available"): no heartbeat falls back to v1, a live heartbeat is a route problem
+  (`CommandFailed`, naming the routes tried, not the GUID). v1 applies the same rule.
 * IAM — `IBM/python-sdk-core` `token_managers/iam_token_manager.py` and
   `iam_request_based_token_manager.py`: `POST https://iam.cloud.ibm.com/identity/token`, form
   `grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=...`, `Accept: application/json`
@@ -43,12 +53,20 @@ Transport rules: certificate verification is always on (default SSL context); pl
 to a loopback host; redirects are never followed, because urllib would resend the Authorization
 header to wherever the redirect points. Every message that quotes a server is scrubbed of the token
 or key in hand, and exceptions are raised `from None` so no chained traceback carries a request.
+
+Limits: the timeout bounds each request as a whole (name lookup, connect, TLS, headers, body), not
+each read: the request runs in a worker thread that the caller waits for until the deadline, then
+abandons (its socket is shut down), raising `TimedOut`. A body over `MAX_BODY` bytes (announced or
+read), nested deeper than the JSON decoder's recursion limit, with an integer over the interpreter's
+digit limit, or not UTF-8 is a misbehaving server: `CommandFailed` (exit 8). Valid text that is not
+JSON, or JSON of the wrong shape, stays `UnrecognisedOutput` (exit 7). Error bodies are read up to
+64 KiB and quoted in at most 200 characters.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -62,11 +80,36 @@ if TYPE_CHECKING:
 
 DEFAULT_IAM_URL = "https://iam.cloud.ibm.com/identity/token"
 MAX_PAGES = 1000
+MAX_BODY = 32 * 1024 * 1024  # far above any real list of engines/subscriptions; stops a runaway body
 _MESSAGE_CHARS = 200
-_MAX_BODY = 32 * 1024 * 1024  # far above any real list of engines/subscriptions; stops a runaway body
 _ERROR_BODY = 64 * 1024
 _APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
-_LOGIN_HINT = "run `openscale-creds login`, or pass a fresh token"
+_SESSION_HINT = "run `openscale-creds login` (or `ibmcloud login`) for a fresh session, then retry"
+_ROOT_HINT = "pass the service root as --service-url, e.g. https://api.aiopenscale.cloud.ibm.com"
+
+
+@dataclass(frozen=True)
+class TokenOrigin:
+    """Where the bearer token came from, so that a rejection's hint names a command that fixes it.
+
+    The default is the `ibmcloud` session (`ids --instance`); a credentials file (`ids --credentials`)
+    is named with the instance it is for, because the fix for a dead key is a new file.
+    """
+
+    credentials_file: str | None = None
+    instance_guid: str | None = None
+
+    def command(self, *argv: str) -> str:
+        """`openscale-creds ARGV`, quoted for the shell the user types in."""
+        from . import shellquote
+
+        try:
+            return shellquote.render_command(argv, shellquote.detect_shell(), program="openscale-creds")
+        except errors.Unrepresentable:
+            return " ".join(("openscale-creds", *argv))
+
+
+SESSION = TokenOrigin()
 
 
 @dataclass(frozen=True)
@@ -102,8 +145,12 @@ class OpenScaleIds:
 # public API
 
 
-def exchange_api_key(apikey: str, *, iam_url: str, timeout: float) -> str:
-    """Trade an IBM Cloud API key for an IAM bearer token (the `access_token`)."""
+def exchange_api_key(apikey: str, *, iam_url: str, timeout: float, origin: TokenOrigin | None = None) -> str:
+    """Trade an IBM Cloud API key for an IAM bearer token (the `access_token`).
+
+    `origin` names the credentials file the key came from, so a rejected key's hint is the command
+    that replaces that file.
+    """
     from urllib.parse import urlencode
 
     if not apikey:
@@ -117,9 +164,7 @@ def exchange_api_key(apikey: str, *, iam_url: str, timeout: float) -> str:
     if response.status in (400, 401):
         said = _server_message(response.body, (apikey,))
         raise errors.NotLoggedIn(
-            "IAM rejected the API key" + (f": {said}" if said else ""),
-            hint="the key may be deleted, disabled or from another account; check it, or run "
-            "`openscale-creds login` for a new session",
+            "IAM rejected the API key" + (f": {said}" if said else ""), hint=_dead_key_hint(origin)
         )
     if not 200 <= response.status < 300:
         raise _http_failure("IAM", "POST", response, (apikey,))
@@ -130,38 +175,46 @@ def exchange_api_key(apikey: str, *, iam_url: str, timeout: float) -> str:
     return token
 
 
-def fetch_ids(service_url: str, data_mart_id: str, token: str, *, timeout: float) -> OpenScaleIds:
-    """The data mart's ML engines and subscriptions: v2 if the service has it, else v1."""
+def fetch_ids(
+    service_url: str,
+    data_mart_id: str,
+    token: str,
+    *,
+    timeout: float,
+    origin: TokenOrigin = SESSION,
+) -> OpenScaleIds:
+    """The data mart's ML engines and subscriptions: v2 if the service has it, else v1.
+
+    v2 is read where IBM's clients read it, `{root}/openscale/{GUID}/v2`, and at the older
+    `{root}/{GUID}/v2` only when the first route is missing (see the module docstring for the rule).
+    """
     from urllib.parse import quote
 
-    base = _check_url(service_url, "service URL").rstrip("/")
+    root = _service_root(_check_url(service_url, "service URL"))
     if not data_mart_id.strip():
         raise errors.UsageError("no data mart ID given", hint="pass the OpenScale instance GUID")
     if not token or any(unicodedata.category(c) == "Cc" or c == " " for c in token):
         # http.client would reject the header with a ValueError that quotes it in full.
-        raise errors.UsageError("the bearer token is empty or contains spaces or control characters")
-    client = _Client(base, token, timeout)
+        raise errors.UsageError("the OpenScale token is empty or contains spaces or control characters")
+    client = _Client(root, token, timeout, origin, data_mart_id)
     dm = quote(data_mart_id, safe="")
-    try:
-        providers = client.collect(f"{base}/{dm}/v2/service_providers", "service_providers")
-    except _Missing as missing:
-        if client.v2_available():
-            raise errors.NotFound(
-                f"no OpenScale data mart {data_mart_id} at {base}" + missing.said(),
-                hint="check the instance GUID and that the service URL is the instance's region",
-            ) from None
-        return _fetch_v1(client, base, data_mart_id)
-    try:
-        subscriptions = client.collect(f"{base}/{dm}/v2/subscriptions?data_mart_id={dm}", "subscriptions")
-    except _Missing as missing:
-        raise errors.NotFound(f"no OpenScale data mart {data_mart_id} at {base}" + missing.said()) from None
-    return OpenScaleIds(
-        data_mart_id=data_mart_id,
-        service_url=base,
-        api_version="v2",
-        bindings=tuple(_v2_binding(item, n) for n, item in enumerate(providers)),
-        subscriptions=tuple(_v2_subscription(item, n) for n, item in enumerate(subscriptions)),
-    )
+    tried: list[str] = []
+    for prefix in (f"{root}/openscale/{dm}", f"{root}/{dm}"):
+        try:
+            providers = client.collect(f"{prefix}/v2/service_providers", "service_providers")
+        except _Missing as missing:
+            if not missing.route_missing:
+                raise _no_data_mart(data_mart_id, root, missing) from None
+            tried.append(f"{_path(prefix)}/v2")
+            continue
+        return _fetch_v2(client, prefix, root, data_mart_id, providers)
+    if client.v2_available():
+        raise errors.CommandFailed(
+            f"OpenScale at {root} answers its v2 heartbeat but has no route {' or '.join(tried)} "
+            "(HTTP 404 from a gateway, not from OpenScale)",
+            hint=_ROOT_HINT,
+        )
+    return _fetch_v1(client, root, data_mart_id, tried)
 
 
 def ids_to_document(ids: OpenScaleIds) -> dict[str, Any]:
@@ -322,17 +375,55 @@ def _v2_subscription(item: Any, index: int) -> Subscription:
     )
 
 
-def _fetch_v1(client: _Client, base: str, data_mart_id: str) -> OpenScaleIds:
+def _fetch_v2(
+    client: _Client, prefix: str, root: str, data_mart_id: str, providers: list[Any]
+) -> OpenScaleIds:
+    from urllib.parse import quote
+
+    dm = quote(data_mart_id, safe="")
+    url = f"{prefix}/v2/subscriptions?data_mart_id={dm}"
+    try:
+        subscriptions = client.collect(url, "subscriptions")
+    except _Missing as missing:
+        if missing.route_missing:
+            raise errors.CommandFailed(
+                f"OpenScale at {root} listed the service providers under {_path(prefix)}/v2 but has no "
+                f"route {_path(url)} (HTTP 404 from a gateway, not from OpenScale)",
+                hint="run the command again; if it persists, " + _ROOT_HINT,
+            ) from None
+        raise _no_data_mart(data_mart_id, root, missing) from None
+    return OpenScaleIds(
+        data_mart_id=data_mart_id,
+        service_url=root,
+        api_version="v2",
+        bindings=tuple(_v2_binding(item, n) for n, item in enumerate(providers)),
+        subscriptions=tuple(_v2_subscription(item, n) for n, item in enumerate(subscriptions)),
+    )
+
+
+def _no_data_mart(data_mart_id: str, root: str, missing: _Missing) -> errors.NotFound:
+    """OpenScale itself said the data mart is unknown: the GUID (or the region) is what to check."""
+    return errors.NotFound(
+        f"no OpenScale data mart {data_mart_id} at {root}" + missing.said(),
+        hint="check the instance GUID and that the service URL is the instance's region",
+    )
+
+
+def _fetch_v1(client: _Client, base: str, data_mart_id: str, tried: Sequence[str]) -> OpenScaleIds:
     from urllib.parse import quote
 
     bindings_url = f"{base}/v1/data_marts/{quote(data_mart_id, safe='')}/service_bindings"
     try:
         items = client.collect(bindings_url, "service_bindings")
     except _Missing as missing:
-        raise errors.NotFound(
-            f"no OpenScale data mart {data_mart_id} at {base}" + missing.said(),
-            hint="check the instance GUID and that the service URL is the instance's region",
-        ) from None
+        if missing.route_missing:
+            routes = ", ".join([*tried, "/v1/data_marts"])
+            raise errors.CommandFailed(
+                f"no OpenScale API at {base}: none of {routes} exists there "
+                "(HTTP 404 from a gateway, not from OpenScale)",
+                hint=_ROOT_HINT,
+            ) from None
+        raise _no_data_mart(data_mart_id, base, missing) from None
     bindings = [
         Binding(
             id=_required_id(item, "guid", "service binding", n),
@@ -391,21 +482,24 @@ class _Response:
 
 
 class _Missing(Exception):
-    """A 404 from OpenScale; whether that means "no such instance" is the caller's call."""
+    """A 404 from OpenScale's URL; `route_missing` says whether it came from in front of OpenScale."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, route_missing: bool) -> None:
         super().__init__(message)
         self.message = message
+        self.route_missing = route_missing
 
     def said(self) -> str:
         return f" (the server said: {self.message})" if self.message else ""
 
 
 class _Client:
-    def __init__(self, base: str, token: str, timeout: float) -> None:
+    def __init__(self, base: str, token: str, timeout: float, origin: TokenOrigin, data_mart_id: str) -> None:
         self.base = base
         self.token = token
         self.timeout = timeout
+        self.origin = origin
+        self.data_mart_id = data_mart_id
 
     def get(self, url: str, *, authorised: bool = True) -> _Response:
         headers = {"Accept": "application/json"}
@@ -417,16 +511,40 @@ class _Client:
         response = self.get(url)
         secrets = (self.token,)
         if response.status in (401, 403):
-            said = _server_message(response.body, secrets)
-            raise errors.NotLoggedIn(
-                f"OpenScale rejected the token (HTTP {response.status})" + (f": {said}" if said else ""),
-                hint=_LOGIN_HINT,
-            )
+            raise self._rejected(response)
         if response.status == 404:
-            raise _Missing(_server_message(response.body, secrets))
+            raise _Missing(
+                _server_message(response.body, secrets),
+                route_missing=not _is_openscale_error(response.body),
+            )
         if not 200 <= response.status < 300:
             raise _http_failure("OpenScale", "GET", response, secrets)
         return _json(response, f"GET {_path(url)}", secrets)
+
+    def _rejected(self, response: _Response) -> errors.NotLoggedIn:
+        said = _server_message(response.body, (self.token,))
+        said = f": {said}" if said else ""
+        origin = self.origin
+        if response.status == 403:
+            # The token is valid but not for this instance: the GUID or the account is what is wrong.
+            if origin.credentials_file is None:
+                hint = "check the GUID, and that your session is in its account (`ibmcloud target` shows it)"
+            else:
+                hint = "check the GUID and the service URL; " + _verify_hint(origin)
+            return errors.NotLoggedIn(
+                f"OpenScale refused access to instance {self.data_mart_id} (HTTP 403){said}", hint=hint
+            )
+        if origin.credentials_file is None:
+            return errors.NotLoggedIn(
+                f"OpenScale rejected the session's token (HTTP 401){said}", hint=_SESSION_HINT
+            )
+        # IAM issued this token moments ago for the file's key, so the key itself is alive.
+        return errors.NotLoggedIn(
+            f"OpenScale rejected the token IAM issued for the key in {origin.credentials_file} "
+            f"(HTTP 401){said}",
+            hint="check that the service URL is the instance's region (--service-url); "
+            + _verify_hint(origin),
+        )
 
     def collect(self, url: str, key: str) -> list[Any]:
         """Every item of a list endpoint, following `next` links on the same host."""
@@ -465,6 +583,41 @@ class _Client:
         """The SDK's own test (`check_if_cp4d`): the unauthenticated v2 heartbeat answers."""
         response = self.get(f"{self.base}/v2/fairness/heartbeat", authorised=False)
         return 200 <= response.status < 300
+
+
+def _verify_hint(origin: TokenOrigin) -> str:
+    file = origin.credentials_file or ""
+    return f"`{origin.command('verify', file)}` checks the key and the instance"
+
+
+def _dead_key_hint(origin: TokenOrigin | None) -> str:
+    """A key IAM refuses cannot be rotated (rotation needs it): the fix is a new credentials file."""
+    if origin is None or origin.credentials_file is None:
+        return "the key is deleted, disabled or from another account; `ibmcloud iam api-keys` lists your keys"
+    command = origin.command(
+        "setup",
+        "--instance",
+        origin.instance_guid or "NAME_OR_GUID",
+        "--out",
+        origin.credentials_file,
+        "--force",
+    )
+    return f"the key is deleted, disabled or from another account; make a new file: `{command}`"
+
+
+def _service_root(url: str) -> str:
+    """The service URL without a trailing slash or `/openscale` (the newer SDKs' default carries it)."""
+    root = url.rstrip("/")
+    if root.lower().endswith("/openscale"):
+        root = root[: -len("/openscale")].rstrip("/")
+    return root
+
+
+def _is_openscale_error(body: bytes) -> bool:
+    """OpenScale's own `GenericErrorResponse` (`{"errors": [{...}, ...]}`), not a gateway's page."""
+    document = _loads_quietly(body)
+    problems = document.get("errors") if isinstance(document, dict) else None
+    return isinstance(problems, list) and bool(problems) and all(isinstance(p, dict) for p in problems)
 
 
 def _next_link(document: dict[str, Any]) -> str | None:
@@ -529,7 +682,8 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def _opener(url: str) -> urllib.request.OpenerDirector:
+def _opener(url: str, connected: Callable[[Any], None]) -> urllib.request.OpenerDirector:
+    import http.client
     import urllib.request
     from urllib.parse import urlsplit
 
@@ -537,32 +691,77 @@ def _opener(url: str) -> urllib.request.OpenerDirector:
         def redirect_request(self, *args: Any, **kwargs: Any) -> None:
             return None  # the 3xx then surfaces as an HTTPError we turn into a message
 
-    handlers: list[urllib.request.BaseHandler] = [
-        urllib.request.HTTPSHandler(context=_tls()),
-        NoRedirect(),
-    ]
+    # The connections report their socket once open, so that a request past its deadline can be cut.
+    class Plain(http.client.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            connected(self.sock)
+
+    class Tls(http.client.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            connected(self.sock)
+
+    class PlainHandler(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(Plain, req)
+
+    class TlsHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(Tls, req, context=_tls())
+
+    handlers: list[urllib.request.BaseHandler] = [PlainHandler(), TlsHandler(), NoRedirect()]
     if _is_loopback(urlsplit(url).hostname or ""):
         handlers.append(urllib.request.ProxyHandler({}))  # a proxy cannot reach our own loopback
     return urllib.request.build_opener(*handlers)
 
 
-def _read(
-    stream: Any, url: str, limit: int, deadline: float, timed_out: Callable[[], errors.CredsError]
-) -> bytes:
+class _TooLarge(Exception):
+    pass
+
+
+def _read_capped(stream: Any, limit: int) -> bytes:
+    """The body, refused before reading when its announced length is over `limit`, else once past it."""
+    announced = stream.headers.get("Content-Length") if stream.headers is not None else None
+    if announced is not None and announced.strip().isdigit() and int(announced) > limit:
+        raise _TooLarge
     chunks: list[bytes] = []
     size = 0
-    while True:
-        if time.monotonic() > deadline:
-            raise timed_out()  # a server that drips bytes must not hold us past the timeout
-        chunk = stream.read(65536)
-        if not chunk:
-            return b"".join(chunks)
+    while chunk := stream.read(65536):
         size += len(chunk)
         if size > limit:
-            raise errors.UnrecognisedOutput(
-                f"the answer from {_path(url)} exceeds {limit // 1024} KiB; stopped"
-            )
+            raise _TooLarge
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _exchange(
+    request: urllib.request.Request, url: str, timeout: float, connected: Callable[[Any], None]
+) -> _Response:
+    """The request itself, run by `_send`'s worker thread; any HTTP status is a `_Response`."""
+    import urllib.error
+
+    try:
+        with _opener(url, connected).open(request, timeout=timeout) as stream:
+            return _Response(stream.status, _read_capped(stream, MAX_BODY), url)
+    except urllib.error.HTTPError as failure:
+        try:
+            # Only the first 200 characters are ever shown; the rest of a long error page is skipped.
+            body = failure.read(_ERROR_BODY) if failure.fp else b""
+        finally:
+            failure.close()
+        return _Response(failure.code, body, url, failure.headers.get("Location"))
+
+
+def _limit(timeout: float) -> float:
+    import math
+    import threading
+
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise errors.UsageError(
+            f"the timeout must be a positive number of seconds, not {timeout}", hint="e.g. --timeout 30"
+        )
+    return min(timeout, threading.TIMEOUT_MAX, 86400.0 * 365)
 
 
 def _send(
@@ -574,51 +773,79 @@ def _send(
     timeout: float,
     secrets: Sequence[str],
 ) -> _Response:
-    """One request. Any HTTP status comes back as a `_Response`; transport failures raise."""
+    """One request, bounded as a whole by `timeout`. Any HTTP status comes back as a `_Response`."""
     import http.client
+    import socket
     import ssl
+    import threading
     import urllib.error
     import urllib.request
     from urllib.parse import urlsplit
 
-    if timeout <= 0:
-        raise errors.UsageError(f"the timeout must be positive, not {timeout}")
+    limit = _limit(timeout)
     host = urlsplit(url).hostname or url
     where = f"{method} {_path(url)} on {host}"
-
-    def timed_out() -> errors.CredsError:
-        return errors.TimedOut(
-            f"no complete answer to {where} within {timeout:g} s", hint="retry, or raise --timeout"
-        )
-
     # Only http(s) reaches here: every URL passed `_check_url`, and next links must keep its origin.
     request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
-    deadline = time.monotonic() + timeout
-    try:
+    outcome: list[_Response | BaseException] = []
+    sockets: list[socket.socket] = []
+    abandoned = threading.Event()
+    guard = threading.Lock()
+
+    def connected(sock: socket.socket) -> None:
+        with guard:
+            sockets.append(sock)
+            if abandoned.is_set():
+                sock.close()  # the caller has given up: send nothing more on its behalf
+                raise TimeoutError
+
+    def work() -> None:
         try:
-            with _opener(url).open(request, timeout=timeout) as stream:
-                body = _read(stream, url, _MAX_BODY, deadline, timed_out)
-                return _Response(stream.status, body, url)
-        except urllib.error.HTTPError as failure:
-            try:
-                body = _read(failure, url, _ERROR_BODY, deadline, timed_out) if failure.fp else b""
-            finally:
-                failure.close()
-            return _Response(failure.code, body, url, failure.headers.get("Location"))
-    except errors.CredsError:
-        raise
-    except (TimeoutError, urllib.error.URLError, OSError, http.client.HTTPException) as failure:
-        reason = failure.reason if isinstance(failure, urllib.error.URLError) else failure
-        if isinstance(reason, TimeoutError):
-            raise timed_out() from None
-        if isinstance(reason, ssl.SSLCertVerificationError):
-            raise errors.CommandFailed(
-                f"the TLS certificate of {host} could not be verified: "
-                + _scrub(str(reason.verify_message or reason), secrets),
-                hint="fix the CA bundle (SSL_CERT_FILE); verification is never turned off",
-            ) from None
-        cause = _scrub(str(reason) or type(reason).__name__, secrets)
-        raise errors.CommandFailed(f"cannot reach {host} for {where}: {cause}") from None
+            outcome.append(_exchange(request, url, limit, connected))
+        except BaseException as failure:  # handed to the waiting thread as is
+            outcome.append(failure)
+
+    # A worker thread, because a socket timeout bounds each read, not the request: a server that
+    # drips a byte before each one runs out would hold a reading caller for ever.
+    worker = threading.Thread(target=work, name=f"openscale-creds {method}", daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive() or not outcome:
+        with guard:
+            abandoned.set()
+            for sock in sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)  # wakes the worker, which then ends on its own
+        raise errors.TimedOut(
+            f"no complete answer to {where} within {timeout:g} s", hint="retry, or raise --timeout"
+        )
+    result = outcome[0]
+    if isinstance(result, _Response):
+        return result
+    if isinstance(result, _TooLarge):
+        raise errors.CommandFailed(
+            f"the answer to {where} is larger than {MAX_BODY // (1024 * 1024)} MiB; stopped reading",
+            hint="no list of engines or subscriptions is that large; " + _ROOT_HINT,
+        )
+    if isinstance(result, errors.CredsError):
+        raise result from None
+    if not isinstance(result, (urllib.error.URLError, OSError, http.client.HTTPException)):
+        raise result  # a bug, not a network failure: let the entry point report it
+    reason = result.reason if isinstance(result, urllib.error.URLError) else result
+    if isinstance(reason, TimeoutError):
+        raise errors.TimedOut(
+            f"no complete answer to {where} within {timeout:g} s", hint="retry, or raise --timeout"
+        ) from None
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        raise errors.CommandFailed(
+            f"the TLS certificate of {host} could not be verified: "
+            + _scrub(str(reason.verify_message or reason), secrets),
+            hint="fix the CA bundle (SSL_CERT_FILE); verification is never turned off",
+        ) from None
+    cause = _scrub(str(reason) or type(reason).__name__, secrets)
+    if isinstance(reason, http.client.HTTPException):
+        raise errors.CommandFailed(f"the answer to {where} broke off: {cause}") from None
+    raise errors.CommandFailed(f"cannot reach {host} for {where}: {cause}") from None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -632,16 +859,20 @@ def _scrub(text: str, secrets: Sequence[str]) -> str:
     return redact.mask(text)
 
 
-def _server_message(body: bytes, secrets: Sequence[str]) -> str:
-    """What the server said, in one line of at most 200 characters, without our secrets in it."""
+def _loads_quietly(body: bytes) -> Any:
+    """The JSON in an error body, or None for anything unreadable (text, too deep, too long a number)."""
     import json
 
-    text = body.decode("utf-8", errors="replace")
-    said: str | None = None
     try:
-        document = json.loads(text)
-    except ValueError:
-        document = None
+        return json.loads(body.decode("utf-8", errors="replace"))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _server_message(body: bytes, secrets: Sequence[str]) -> str:
+    """What the server said, in one line of at most 200 characters, without our secrets in it."""
+    document = _loads_quietly(body)
+    said: str | None = None
     if isinstance(document, dict):
         first = _get(document, "errors")
         first = first[0] if isinstance(first, list) and first else None
@@ -655,7 +886,7 @@ def _server_message(body: bytes, secrets: Sequence[str]) -> str:
                 said = candidate
                 break
     if said is None:
-        said = text
+        said = body.decode("utf-8", errors="replace")
     said = _scrub(" ".join(said.split()), secrets)
     return said if len(said) <= _MESSAGE_CHARS else said[: _MESSAGE_CHARS - 3] + "..."
 
@@ -683,11 +914,27 @@ def _http_failure(
 def _json(response: _Response, what: str, secrets: Sequence[str]) -> dict[str, Any]:
     import json
 
+    where = f"{what} from {_host(response.url)}"
     try:
-        document = json.loads(response.body.decode("utf-8"))
-    except ValueError:
-        shown = _scrub(" ".join(response.body[:80].decode("utf-8", errors="replace").split()), secrets)
+        text = response.body.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        raise errors.CommandFailed(f"{where} is not UTF-8 (byte {bad.start + 1}); not read") from None
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise errors.CommandFailed(f"{where} is JSON nested too deeply to read; not read") from None
+    except json.JSONDecodeError:
+        shown = _scrub(" ".join(text[:80].split()), secrets)
         raise errors.UnrecognisedOutput(f"{what} is not JSON: {shown!r}") from None
+    except ValueError as bad:
+        # Not a syntax error: a limit of the interpreter, such as an integer over its digit limit.
+        raise errors.CommandFailed(f"{where} cannot be read: {_scrub(str(bad), secrets)[:120]}") from None
     if not isinstance(document, dict):
         raise errors.UnrecognisedOutput(f"{what} is JSON but not an object")
     return document
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or url
