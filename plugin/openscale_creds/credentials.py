@@ -721,10 +721,11 @@ def _read_env(text: str) -> _Read:
     found: dict[str, str] = {}
     commands, header = _shell_commands(text, "env")
     for lineno, words in commands:
-        assignments = words[1:] if words[0] == "export" else words
-        for word in assignments:
+        exporting = words[0] == "export"
+        for word in words[1:] if exporting else words:
             name, sep, value = word.partition("=")
-            if not re.fullmatch(_NAME, name):
+            # Without `export` in front, a word that is not NAME=value is a command to run.
+            if not re.fullmatch(_NAME, name) or not (sep or exporting):
                 raise _line_error("env", lineno, "is not an `export NAME=value` line")
             if sep:
                 found[name] = value
@@ -735,17 +736,14 @@ def _read_fish(text: str) -> _Read:
     found: dict[str, str] = {}
     commands, header = _shell_commands(text, "fish")
     for lineno, words in commands:
-        flags = [w for w in words[1:] if w.startswith("-")]
-        rest = words[1 + len(flags) :]
-        exported = any(f in ("--export", "-x") or (f[1:2] != "-" and "x" in f) for f in flags)
+        # `set` reads options up to the first word that is not one: NAME. A value may start with -.
+        count = next((k for k, w in enumerate(words[1:]) if not w.startswith("-")), len(words) - 1)
+        flags, rest = words[1 : 1 + count], words[1 + count :]
+        # Only an exported variable reaches the programs fish starts.
+        exported = any(f == "--export" or re.fullmatch(r"-[gU]*x[gU]*", f) for f in flags)
         known = all(re.fullmatch(r"-[gxU]+|--(?:global|export|universal)", f) for f in flags)
-        if (
-            words[0] != "set"
-            or not exported
-            or not known
-            or len(rest) != 2
-            or not re.fullmatch(_NAME, rest[0])
-        ):
+        simple = len(rest) == 2 and re.fullmatch(_NAME, rest[0]) is not None
+        if words[0] != "set" or not exported or not known or not simple:
             raise _line_error("fish", lineno, "is not a `set -gx NAME 'value'` line")
         found[rest[0]] = rest[1]
     return found, header
