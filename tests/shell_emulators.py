@@ -213,7 +213,8 @@ def cmd_line_to_argv(line: str, env: Mapping[str, str], *, batch: bool) -> tuple
 
 
 def cmd_run_set_lines(text: str, env: Mapping[str, str]) -> dict[str, str]:
-    """Run a batch file made only of `set "NAME=value"` lines; returns the variables it sets.
+    """Run a batch file made of `set "NAME=value"` lines (and `REM` comments, `@chcp 65001 >nul`);
+    returns the variables it sets.
 
     cmd's `set "..."` drops the opening quote and everything from the last quote on, then splits at
     the first `=`. Each line's expansion sees the variables set by the lines before it.
@@ -222,7 +223,16 @@ def cmd_run_set_lines(text: str, env: Mapping[str, str]) -> dict[str, str]:
     for raw in text.split("\n"):
         if raw == "":
             continue
-        line = cmd_phase2(cmd_phase1_batch(raw, variables))
+        if raw == "@chcp 65001 >nul":
+            continue  # switches the console's code page; sets nothing
+        expanded = cmd_phase1_batch(raw, variables)
+        if re.match(r"(?i)rem(?:[ \t]|\Z)", expanded):
+            # REM ends the command after phase 1; only a line-final caret still acts (it joins the
+            # next line to the comment).
+            if expanded.endswith("^"):
+                raise EmulatorError("a line-final caret continues the REM line")
+            continue
+        line = cmd_phase2(expanded)
         if not line.startswith('set "'):
             raise EmulatorError('not a set "NAME=value" line')
         body = line[len('set "') :]
@@ -387,10 +397,17 @@ _PS_ASSIGNMENT = re.compile(r"\$Env:([A-Za-z_][A-Za-z0-9_]*) = (.*)\Z", re.S)
 
 
 def powershell_run_assignments(text: str) -> dict[str, str]:
-    """Run lines of `$Env:NAME = '<verbatim string>'`; returns the variables set."""
+    """Run lines of `$Env:NAME = '<verbatim string>'` and `# comments`; returns the variables set."""
     result: dict[str, str] = {}
     for line in text.split("\n"):
         if line == "":
+            continue
+        if line.startswith("#"):
+            # A line comment, unless it is a directive (#requires) or opens a block comment.
+            if line.lower().startswith("#requires") or line.startswith("<#"):
+                raise EmulatorError("not a plain comment")
+            if "#>" in line:
+                raise EmulatorError("closes a block comment")
             continue
         m = _PS_ASSIGNMENT.match(line)
         if not m:
@@ -410,13 +427,17 @@ def powershell_run_assignments(text: str) -> dict[str, str]:
 
 
 def fish_run_assignments(text: str) -> dict[str, str]:
-    """Run a file of `set -gx NAME '...'` statements; returns the variables set."""
+    """Run a file of `set -gx NAME '...'` statements and `# comments`; returns the variables set."""
     result: dict[str, str] = {}
     i = 0
     n = len(text)
     while i < n:
         if text[i] == "\n":
             i += 1
+            continue
+        if text[i] == "#":  # a comment runs to the end of the line
+            end = text.find("\n", i)
+            i = n if end == -1 else end
             continue
         m = re.compile(r"set -gx ([A-Za-z_][A-Za-z0-9_]*) '").match(text, i)
         if not m:
