@@ -162,7 +162,7 @@ def test_everything_on_stderr_is_masked_and_has_control_characters_escaped(
 ) -> None:
     from openscale_creds import redact
 
-    secret = "ui-test-secret-5f0c2a9e7d"
+    secret = "ui-test-secret-5f0c2a9e7d"  # noqa: S105 - an obvious fake
     redact.register(secret)
     ui = TerminalUi(marks=ASCII_MARKS)
     with ui.step("Finding service instance \x1b[31mred\u202e") as res:
