@@ -6,7 +6,8 @@ then moved onto the target in one step: readers see the old file or the new one,
 Without `force` an existing target is refused, and the check is repeated at the moment of the move
 (a hard link is an atomic create-if-absent). On any failure the temp file is removed and an existing
 target is left as it was. Errors are one-line `CredsError`s naming the path and the cause, never the
-content.
+content. Before anything is written the whole folder path is checked the way ssh's StrictModes checks
+`~/.ssh` (`_check_folder_chain`), and the default folder, when missing, is created 0700 level by level.
 
 On Windows there are no POSIX modes: the file inherits the ACL of its folder. The default folder,
 `%APPDATA%\\openscale-creds`, is under the user's profile, which only that user (and administrators)
