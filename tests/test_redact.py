@@ -1,7 +1,5 @@
 """The masker hides values, not words, and catches a secret quoted back in pieces; control characters
-from names and messages are shown as escapes instead of reaching the terminal.
-
-Each secret here is unique to its test (uuid), because registration is process-wide."""
+from names and messages are shown as escapes instead of reaching the terminal."""
 
 from __future__ import annotations
 
@@ -15,6 +13,16 @@ from _e2e import DEMO_KEY, INSTANCE, INSTANCE_GUID, WORLD, World
 from conftest import run_cli
 from openscale_creds import redact
 from openscale_server import FAKE_TOKEN, FakeOpenScale, running_server
+
+
+@pytest.fixture(autouse=True)
+def fresh_masker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registration is process-wide, and other in-process tests register odd test values as keys
+    (`k[OpenScale café ☁ 日本 ümläut]k`): start each test here with none."""
+    monkeypatch.setattr(redact, "_registered", set())
+    monkeypatch.setattr(redact, "_fragments", set())
+    monkeypatch.setattr(redact, "_short_patterns", [])
+
 
 # --- values, not words ----------------------------------------------------------------------------
 

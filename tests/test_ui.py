@@ -12,7 +12,18 @@ from pathlib import Path
 import pytest
 from _e2e import DEMO_KEY, INSTANCE, World
 from conftest import FAKE_IBMCLOUD, INSTALLED
+from openscale_creds import redact
 from openscale_creds.ui import ASCII_MARKS, UNICODE_MARKS, TerminalUi, choose_marks
+
+
+@pytest.fixture(autouse=True)
+def fresh_masker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registration is process-wide, and other in-process tests register odd test values as keys
+    (`k[OpenScale café ☁ 日本 ümläut]k`): start each test here with none."""
+    monkeypatch.setattr(redact, "_registered", set())
+    monkeypatch.setattr(redact, "_fragments", set())
+    monkeypatch.setattr(redact, "_short_patterns", [])
+
 
 UNICODE_CHARS = ("→", "…", "✓", "✗")
 LOCALE_VARS = ("LC_ALL", "LC_CTYPE", "LANG", "PYTHONIOENCODING", "PYTHONUTF8", "NO_COLOR")
@@ -160,8 +171,6 @@ def test_without_quiet_every_line_is_shown_in_order(capsys: pytest.CaptureFixtur
 def test_everything_on_stderr_is_masked_and_has_control_characters_escaped(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from openscale_creds import redact
-
     secret = "ui-test-secret-5f0c2a9e7d"  # noqa: S105 - an obvious fake
     redact.register(secret)
     ui = TerminalUi(marks=ASCII_MARKS)
