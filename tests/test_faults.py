@@ -777,3 +777,44 @@ def test_a_failed_api_key_create_says_a_key_may_exist_and_how_to_find_it(world: 
     assert done.returncode in (7, 8), done.stderr
     assert "ibmcloud iam api-keys" in done.stderr
     assert not out.exists()
+
+
+# === output folders checked as ssh's StrictModes does (issue 12 §7; wip/paths) =====================
+
+
+@pytest.mark.parametrize(
+    ("layout", "open_level"),
+    [("group-writable folder", 0), ("world-writable folder two levels up", 2)],
+)
+def test_an_output_path_with_any_folder_others_can_write_to_is_refused_before_a_key(
+    world: World, layout: str, open_level: int
+) -> None:
+    folder = world.tmp / "up" / "mid" / "out"
+    folder.mkdir(parents=True)
+    for level in (folder, folder.parent, folder.parent.parent):
+        level.chmod(0o700)
+    opened = [folder, folder.parent, folder.parent.parent][open_level]
+    opened.chmod(0o770 if open_level == 0 else 0o777)
+    earlier = folder / "creds.yaml"
+    earlier.write_text("old: credentials\n", encoding="utf-8")
+    cause = refused_before_any_key(world, earlier, "--force")
+    where = "that folder through its group" if open_level == 0 else f"{opened}, a folder on its path"
+    assert f"other users can write to {where}" in cause
+    assert f"chmod go-w {opened}" in cause
+    assert earlier.read_text(encoding="utf-8") == "old: credentials\n"
+
+
+def test_an_output_folder_inside_another_users_folder_is_refused_before_a_key(world: World) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a folder to another user needs root")
+    theirs = world.tmp / "theirs"
+    theirs.mkdir(mode=0o755)
+    os.chown(theirs, 65534, 65534)
+    mine = theirs / "mine"
+    mine.mkdir(mode=0o700)
+    cause = refused_before_any_key(world, mine / "creds.yaml")
+    assert f"{theirs} belongs to another user (uid 65534)" in cause
+    assert list(mine.iterdir()) == []
+
+
+# === end of the output-folder section ================================================================

@@ -509,3 +509,282 @@ def test_on_windows_without_appdata_the_default_is_the_profiles_roaming_folder()
 
 def test_the_default_path_uses_the_isolated_test_home(isolated_home: Path) -> None:
     assert default_credentials_path() == isolated_home / ".config" / "openscale-creds" / "credentials.yaml"
+
+
+# --- the whole path is checked, as ssh's StrictModes does ---------------------------------------------
+
+as_root = pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() != 0, reason="needs root to give a folder to another user"
+)
+OTHER_UID = 65534  # nobody: "another user" when the tests run as root
+
+
+@posix_only
+def test_a_group_writable_folder_is_refused_with_the_chmod_that_fixes_it(tmp_path: Path) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    team.chmod(0o770)
+    with pytest.raises(errors.Refused) as caught:
+        write_secret(team / "credentials.yaml", "x\n")
+    assert caught.value.exit_code == ExitCode.REFUSED
+    assert caught.value.message == (
+        f"refusing to write a secret in {team}: other users can write to that folder through its group"
+    )
+    assert caught.value.hint == f"make it private with `chmod go-w {team}`, or choose another folder"
+    assert list(team.iterdir()) == []
+
+
+@posix_only
+def test_a_private_folder_under_a_world_writable_one_is_refused_naming_the_open_folder(
+    tmp_path: Path,
+) -> None:
+    shared = tmp_path / "shared"
+    mine = shared / "mine"
+    mine.mkdir(parents=True)
+    mine.chmod(0o700)
+    shared.chmod(0o777)
+    with pytest.raises(errors.Refused) as caught:
+        check_target(mine / "credentials.yaml", force=False)
+    assert caught.value.message == (
+        f"refusing to write a secret in {mine}: other users can write to {shared}, a folder on its path"
+    )
+    assert f"chmod go-w {shared}" in (caught.value.hint or "")
+
+
+@posix_only
+def test_a_group_writable_folder_two_levels_up_is_refused(tmp_path: Path) -> None:
+    upper = tmp_path / "upper"
+    target_dir = upper / "a" / "b"
+    target_dir.mkdir(parents=True)
+    for folder in (upper / "a", target_dir):
+        folder.chmod(0o700)
+    upper.chmod(0o770)
+    with pytest.raises(errors.Refused, match=f"other users can write to {upper}, a folder on its path"):
+        write_secret(target_dir / "credentials.yaml", "x\n")
+    assert list(target_dir.iterdir()) == []
+
+
+@posix_only
+def test_a_symlinked_folder_is_judged_by_the_real_path_it_leads_to(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    link = private / "looks-private"
+    link.symlink_to(shared)
+    with pytest.raises(errors.Refused, match="other users can write to that folder"):
+        check_target(link / "credentials.yaml", force=False)
+
+
+@posix_only
+def test_a_folder_of_our_own_under_a_sticky_root_folder_like_tmp_is_accepted(tmp_path: Path) -> None:
+    sticky = tmp_path / "tmp-like"
+    sticky.mkdir()
+    sticky.chmod(0o1777)  # ours (root's, when the tests run as root), like /tmp
+    mine = sticky / "mine"
+    mine.mkdir(mode=0o700)
+    write_secret(mine / "credentials.yaml", "x\n")
+    assert (mine / "credentials.yaml").read_text() == "x\n"
+
+
+@posix_only
+def test_a_world_writable_folder_without_the_sticky_bit_above_our_folder_is_refused(tmp_path: Path) -> None:
+    loose = tmp_path / "loose"
+    mine = loose / "mine"
+    mine.mkdir(parents=True)
+    mine.chmod(0o700)
+    loose.chmod(0o777)  # anyone could rename `mine` away and put their own folder in its place
+    with pytest.raises(errors.Refused, match=f"other users can write to {loose}"):
+        check_target(mine / "credentials.yaml", force=False)
+
+
+@as_root
+def test_a_sticky_folder_that_belongs_to_another_user_does_not_protect_the_folders_in_it(
+    tmp_path: Path,
+) -> None:
+    # Its owner may rename anything in it, sticky or not.
+    sticky = tmp_path / "their-tmp"
+    sticky.mkdir()
+    os.chown(sticky, OTHER_UID, OTHER_UID)
+    sticky.chmod(0o1777)
+    mine = sticky / "mine"
+    mine.mkdir(mode=0o700)
+    with pytest.raises(errors.Refused, match=f"other users can write to {sticky}, a folder on its path"):
+        check_target(mine / "credentials.yaml", force=False)
+
+
+@as_root
+def test_under_a_sticky_folder_the_next_folder_down_must_be_ours(tmp_path: Path) -> None:
+    sticky = tmp_path / "tmp-like"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    theirs = sticky / "theirs"
+    theirs.mkdir(mode=0o755)
+    os.chown(theirs, OTHER_UID, OTHER_UID)
+    inner = theirs / "inner"
+    inner.mkdir(mode=0o700)  # ours, but inside a folder its owner controls
+    with pytest.raises(errors.Refused) as caught:
+        check_target(inner / "credentials.yaml", force=False)
+    assert caught.value.message == (
+        f"refusing to write a secret in {inner}: {theirs} belongs to another user (uid {OTHER_UID}),"
+        " who could replace what is in it"
+    )
+    assert caught.value.exit_code == ExitCode.REFUSED
+
+
+@as_root
+def test_a_folder_of_another_user_on_the_path_is_refused_even_when_only_its_owner_can_write(
+    tmp_path: Path,
+) -> None:
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o755)
+    os.chown(theirs, OTHER_UID, OTHER_UID)
+    mine = theirs / "mine"
+    mine.mkdir(mode=0o700)
+    with pytest.raises(errors.Refused, match=f"{theirs} belongs to another user"):
+        write_secret(mine / "credentials.yaml", "x\n")
+    assert list(mine.iterdir()) == []
+
+
+@posix_only
+def test_missing_default_folders_are_created_0700_each_even_with_a_umask_of_zero(
+    tmp_path: Path, umask_zero: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "fresh-home"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    target = default_credentials_path()
+    write_secret(target, "x\n")
+    assert mode_of(home / ".config") == 0o700
+    assert mode_of(home / ".config" / "openscale-creds") == 0o700
+    assert mode_of(target) == 0o600
+
+
+@posix_only
+def test_missing_default_folders_are_0700_even_when_the_umask_would_make_them_unusable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "fresh-home"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    old = os.umask(0o277)
+    try:
+        write_secret(default_credentials_path(), "x\n")
+    finally:
+        os.umask(old)
+    assert mode_of(home / ".config") == 0o700
+    assert mode_of(home / ".config" / "openscale-creds") == 0o700
+
+
+@posix_only
+def test_no_default_folder_is_created_under_a_home_others_can_write_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "open-home"
+    home.mkdir()
+    home.chmod(0o777)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    with pytest.raises(errors.Refused, match=f"other users can write to {home}"):
+        write_secret(default_credentials_path(), "x\n")
+    assert list(home.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("home", "said"), [("", "HOME is empty"), ("relative/home", "HOME is a relative path")]
+)
+def test_an_empty_or_relative_home_has_no_default_path_and_says_so(home: str, said: str) -> None:
+    with pytest.raises(errors.UsageError) as caught:
+        default_credentials_path("linux", {"HOME": home})
+    assert caught.value.exit_code == ExitCode.USAGE
+    assert str(caught.value).startswith(said)
+    assert "HOME" in (caught.value.hint or "")
+
+
+def test_an_absolute_xdg_config_home_needs_no_home() -> None:
+    assert default_config_dir("linux", {"HOME": "", "XDG_CONFIG_HOME": "/xdg"}) == Path(
+        "/xdg/openscale-creds"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"APPDATA": "AppData\\Roaming"}, "APPDATA is a relative path"),
+        ({"APPDATA": "", "USERPROFILE": "Users\\me"}, "USERPROFILE is a relative path"),
+    ],
+)
+def test_on_windows_a_relative_appdata_or_profile_has_no_default_path(env: dict[str, str], said: str) -> None:
+    with pytest.raises(errors.UsageError, match=said):
+        default_config_dir("win32", env)
+
+
+def test_on_windows_an_empty_appdata_falls_back_to_the_profile() -> None:
+    env = {"APPDATA": "", "USERPROFILE": "D:\\Users\\me"}
+    assert str(default_config_dir("win32", env)) == "D:\\Users\\me\\AppData\\Roaming\\openscale-creds"
+
+
+def _run_installed(
+    args: list[str], env: dict[str, str], *, cwd: Path, umask: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    from conftest import INSTALLED
+
+    return subprocess.run(
+        [str(INSTALLED), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=cwd,
+        preexec_fn=None if umask is None else (lambda: os.umask(umask) and None),
+    )
+
+
+def _cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    from _e2e import DEMO_KEY, World
+    from conftest import FAKE_IBMCLOUD
+
+    env = {k: v for k, v in os.environ.items() if k != "XDG_CONFIG_HOME"}
+    env.update(World(tmp_path).env())
+    env.update(OPENSCALE_CREDS_IBMCLOUD=str(FAKE_IBMCLOUD), IBMCLOUD_API_KEY=DEMO_KEY)
+    env.update(extra)
+    return env
+
+
+@posix_only
+def test_setup_under_umask_000_creates_the_config_folders_0700_and_the_file_0600(tmp_path: Path) -> None:
+    from _e2e import INSTANCE
+
+    home = tmp_path / "new-home"
+    home.mkdir(mode=0o700)
+    done = _run_installed(
+        ["setup", "--instance", INSTANCE, "--group", "Default"],
+        _cli_env(tmp_path, HOME=str(home), IBMCLOUD_HOME=str(tmp_path / "ibmcloud-home")),
+        cwd=tmp_path,
+        umask=0,
+    )
+    assert done.returncode == 0, done.stderr
+    target = home / ".config" / "openscale-creds" / "credentials.yaml"
+    assert mode_of(home / ".config") == 0o700
+    assert mode_of(home / ".config" / "openscale-creds") == 0o700
+    assert mode_of(target) == 0o600
+    assert str(target) in done.stderr
+
+
+@pytest.mark.parametrize(("home", "said"), [("", "HOME is empty"), ("rel/home", "HOME is a relative path")])
+@pytest.mark.parametrize("command", [["verify"], ["setup", "--instance", "x"]])
+def test_the_installed_command_refuses_an_empty_or_relative_home_in_one_line_with_exit_2(
+    tmp_path: Path, home: str, said: str, command: list[str]
+) -> None:
+    work = tmp_path / "cwd"
+    work.mkdir()
+    env = _cli_env(tmp_path, HOME=home, IBMCLOUD_HOME=str(tmp_path / "ih"))
+    done = _run_installed(command, env, cwd=work)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"openscale-creds: error: {said}")
+    assert list(work.iterdir()) == []  # nothing made relative to where the command ran

@@ -6,7 +6,8 @@ then moved onto the target in one step: readers see the old file or the new one,
 Without `force` an existing target is refused, and the check is repeated at the moment of the move
 (a hard link is an atomic create-if-absent). On any failure the temp file is removed and an existing
 target is left as it was. Errors are one-line `CredsError`s naming the path and the cause, never the
-content.
+content. Before anything is written the whole folder path is checked the way ssh's StrictModes checks
+`~/.ssh` (`_check_folder_chain`), and the default folder, when missing, is created 0700 level by level.
 
 On Windows there are no POSIX modes: the file inherits the ACL of its folder. The default folder,
 `%APPDATA%\\openscale-creds`, is under the user's profile, which only that user (and administrators)
@@ -21,7 +22,7 @@ import os
 import secrets
 import stat
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from openscale_creds import errors
@@ -49,20 +50,50 @@ _NO_LINK_ERRNOS = frozenset(
 def default_config_dir(platform: str | None = None, env: Mapping[str, str] | None = None) -> Path:
     """`$XDG_CONFIG_HOME/openscale-creds` (else `~/.config/openscale-creds`); on Windows
     `%APPDATA%\\openscale-creds`. `platform` and `env` let tests run the Windows branch on Linux:
-    then the result is built with backslashes so its text is what Windows would show."""
+    then the result is built with backslashes so its text is what Windows would show.
+
+    An empty or relative home (`HOME=""` would otherwise put the file under `/.config`, a relative one
+    under whatever folder the command runs in) is a `UsageError`: there is no sensible default then."""
     platform = sys.platform if platform is None else platform
     env = os.environ if env is None else env
     if platform == "win32":
-        base = env.get("APPDATA") or _join_windows(
-            env.get("USERPROFILE") or str(Path.home()), "AppData", "Roaming"
-        )
+        import ntpath
+
+        appdata = env.get("APPDATA")
+        if appdata:
+            _require_absolute("APPDATA", appdata, ntpath.isabs)
+            base = appdata
+        else:
+            profile = env.get("USERPROFILE") or _home_from_system()
+            _require_absolute("USERPROFILE", profile, ntpath.isabs)
+            base = _join_windows(profile, "AppData", "Roaming")
         return Path(_join_windows(base, APP_DIR_NAME))
     xdg = env.get("XDG_CONFIG_HOME", "")
     # The XDG spec says a relative value is invalid and must be ignored.
     if xdg and os.path.isabs(xdg):
         return Path(xdg) / APP_DIR_NAME
-    home = env.get("HOME") or str(Path.home())
+    home = env.get("HOME")
+    if home is None:
+        home = _home_from_system()  # the password database, as the shell's `~` would use
+    _require_absolute("HOME", home, os.path.isabs)
     return Path(home) / ".config" / APP_DIR_NAME
+
+
+def _home_from_system() -> str:
+    try:
+        return str(Path.home())
+    except (RuntimeError, KeyError, OSError):
+        return ""
+
+
+def _require_absolute(name: str, value: str, isabs: Callable[[str], bool]) -> None:
+    if value and isabs(value):
+        return
+    what = "empty" if not value else f"a relative path ({value!r})"
+    raise errors.UsageError(
+        f"{name} is {what}, so there is no default place for the credentials file",
+        hint=f"set {name} to your home folder's full path, or name the file explicitly",
+    )
 
 
 def default_credentials_path(platform: str | None = None, env: Mapping[str, str] | None = None) -> Path:
@@ -80,9 +111,10 @@ def _join_windows(base: str, *parts: str) -> str:
 def check_target(path: Path, *, force: bool) -> None:
     """Refuse, before anything irreversible happens (e.g. creating an API key), a path the writer
     would refuse later: an existing file without `force`, a symlink (even with `force`: the link
-    could point anywhere), something that is not a file, a folder others can write to, a folder we
-    cannot write in. A missing parent is created 0700 only when it is our own default config folder;
-    otherwise the user is told to create it."""
+    could point anywhere), something that is not a file, a path with a folder others could write to
+    or that belongs to another user (`_check_folder_chain`), a folder we cannot write in. A missing
+    parent is created (0700, with any missing folders above it) only when it is our own default
+    config folder; otherwise the user is told to create it."""
     path = Path(path)
     try:
         st = path.lstat()
@@ -107,41 +139,106 @@ def _check_parent(parent: Path) -> None:
     try:
         pst = parent.stat()
     except FileNotFoundError:
-        if _is_default_dir(parent):
-            try:
-                parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-            except OSError as exc:
-                raise _refusal(parent, exc, verb="create folder") from None
-            return
-        raise errors.UsageError(
-            f"folder {parent} does not exist", hint="create it first or choose another path"
-        ) from None
+        if not _is_default_dir(parent):
+            raise errors.UsageError(
+                f"folder {parent} does not exist", hint="create it first or choose another path"
+            ) from None
+        _create_private_folders(parent)
+        try:
+            pst = parent.stat()
+        except OSError as exc:
+            raise _refusal(parent, exc, verb="use folder") from None
     except OSError as exc:
         raise _refusal(parent, exc, verb="use folder") from None
     if not stat.S_ISDIR(pst.st_mode):
         raise errors.UsageError(f"{parent} is not a folder")
-    if os.name == "posix" and _others_can_replace(pst):
-        raise errors.Refused(
-            f"refusing to write a secret in {parent}: other users can write to that folder",
-            hint="choose a private folder, e.g. the default under your home",
-        )
+    if os.name == "posix":
+        _check_folder_chain(parent)
     if not os.access(parent, os.W_OK | os.X_OK):
         cause = "read-only file system" if _is_read_only_fs(parent) else "permission denied"
         raise errors.Refused(f"cannot write in {parent}: {cause}", hint="choose another path")
 
 
-def _others_can_replace(folder: os.stat_result) -> bool:
-    # Anyone may rename or replace files in a world-writable folder; a sticky one of ours is the only
-    # such place where our file stays ours.
-    if not folder.st_mode & stat.S_IWOTH:
-        return False
-    return not (folder.st_mode & stat.S_ISVTX and folder.st_uid == os.geteuid())
+def _create_private_folders(folder: Path) -> None:
+    """Create `folder` and the missing folders above it, each exactly 0700 whatever the umask.
+
+    The part of the path that exists is checked first, so nothing is created under a folder others
+    control. `mkdir(0700)` can only end narrower than that (a umask only removes bits), so the chmod
+    after it never opens a folder wider than 0700, not even for an instant. (pathlib's
+    `mkdir(parents=True)` would make the upper levels 0777 minus the umask: 0777 under `umask 000`.)"""
+    missing: list[Path] = []
+    existing = folder
+    while not os.path.lexists(existing) and existing.parent != existing:
+        missing.append(existing)
+        existing = existing.parent
+    if os.name == "posix":
+        _check_folder_chain(existing, shown=folder)
+    for level in reversed(missing):
+        try:
+            os.mkdir(level, DIR_MODE)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: not ours to chmod; the chain check judges it
+        except OSError as exc:
+            raise _refusal(level, exc, verb="create folder") from None
+        if os.name == "posix":
+            try:
+                os.chmod(level, DIR_MODE)
+            except OSError as exc:
+                raise _refusal(level, exc, verb="create folder") from None
+
+
+def _check_folder_chain(folder: Path, *, shown: Path | None = None) -> None:
+    """Refuse `folder` (a `Refused`, exit 10) when anyone but you and root could replace what is in
+    it, as ssh's StrictModes does for `~/.ssh`: every folder from `/` down to it, symlinks resolved,
+    must belong to you or root and be writable by no one else (group included: a group can have other
+    members). The exception is a sticky folder such as `/tmp`: others may write to it, but they cannot
+    rename or delete what they do not own, so it is fine when it belongs to you or root and the next
+    folder down belongs to you (or root); as the file's own folder it must be yours. POSIX modes only:
+    access control lists are not read. Messages name `shown` (default: `folder`) as the place the
+    secret was going to."""
+    me = os.geteuid()
+    real = Path(os.path.realpath(folder))
+    chain = [*reversed(real.parents), real]
+    stats: list[os.stat_result] = []
+    for level in chain:
+        try:
+            stats.append(os.stat(level))
+        except OSError as exc:
+            raise _refusal(level, exc, verb="check folder") from None
+    for index, (level, st) in enumerate(zip(chain, stats, strict=True)):
+        trusted_owner = st.st_uid in (me, 0)
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            last = index == len(chain) - 1
+            # The folder below must be yours or root's too; the ownership check reaches it next.
+            guarded = bool(st.st_mode & stat.S_ISVTX) and (st.st_uid == me if last else trusted_owner)
+            if not guarded:
+                raise _open_folder(shown or folder, level, st, me)
+        if not trusted_owner:
+            raise errors.Refused(
+                f"refusing to write a secret in {shown or folder}: {level} belongs to another user "
+                f"(uid {st.st_uid}), who could replace what is in it",
+                hint="choose a folder of your own, e.g. the default under your home",
+            )
+
+
+def _open_folder(folder: Path, level: Path, st: os.stat_result, me: int) -> errors.Refused:
+    where = "that folder" if level == Path(os.path.realpath(folder)) else f"{level}, a folder on its path"
+    how = "" if st.st_mode & stat.S_IWOTH else " through its group"
+    if st.st_uid == me and not st.st_mode & stat.S_ISVTX:
+        import shlex
+
+        hint = f"make it private with `chmod go-w {shlex.quote(str(level))}`, or choose another folder"
+    else:
+        hint = "choose a private folder, e.g. the default under your home"
+    return errors.Refused(
+        f"refusing to write a secret in {folder}: other users can write to {where}{how}", hint=hint
+    )
 
 
 def _is_default_dir(parent: Path) -> bool:
     try:
         return os.path.abspath(parent) == os.path.abspath(default_config_dir())
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, errors.CredsError):
         return False
 
 

@@ -1,11 +1,21 @@
-"""The terminal side of the workflows: progress lines and messages on stderr, prompts, data on stdout."""
+"""The terminal side of the workflows: progress lines and messages on stderr, prompts, data on stdout.
+
+Everything written to stderr is masked (`redact.mask`) and has its control characters escaped
+(`redact.clean_for_terminal`): names and messages from servers and `ibmcloud` must not drive the
+terminal. The progress marks (→ … ✓ ✗) fall back to ASCII (`->`, `...`, `ok`, `FAILED`) when `NO_COLOR`
+is set, when stderr's encoding cannot carry them, or when the locale is plain C/POSIX (Python then
+writes UTF-8 anyway, but the terminal was told to expect ASCII). `quiet` drops progress: step lines
+and `info`; warnings, `notice`s (what the user must act on, such as the SSO code URL) and prompts stay.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import TextIO
 
 from openscale_creds import redact
@@ -13,7 +23,51 @@ from openscale_creds.errors import UsageError
 from openscale_creds.models import AccountChoice
 from openscale_creds.workflow import StepResult
 
-CHECK, CROSS, ARROW = "✓", "✗", "→"
+
+@dataclass(frozen=True)
+class Marks:
+    arrow: str
+    ellipsis: str
+    ok: str
+    failed: str
+
+
+UNICODE_MARKS = Marks(arrow="→", ellipsis="…", ok="✓", failed="✗ failed")
+ASCII_MARKS = Marks(arrow="->", ellipsis="...", ok="ok", failed="FAILED")
+
+
+def choose_marks(stream: TextIO | None = None, environ: Mapping[str, str] | None = None) -> Marks:
+    """The progress marks `stream` (default: stderr) can show: Unicode, or ASCII when `NO_COLOR` is
+    set (any non-empty value, as no-color.org says), when the stream's encoding cannot carry them
+    (`PYTHONIOENCODING=ascii`, a legacy code page), or when the locale is plain `C`/`POSIX` and no
+    `PYTHONIOENCODING` says otherwise."""
+    stream = sys.stderr if stream is None else stream
+    environ = os.environ if environ is None else environ
+    if environ.get("NO_COLOR"):
+        return ASCII_MARKS
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    sample = "".join((UNICODE_MARKS.arrow, UNICODE_MARKS.ellipsis, UNICODE_MARKS.ok, UNICODE_MARKS.failed))
+    try:
+        sample.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return ASCII_MARKS
+    if environ.get("PYTHONIOENCODING"):
+        return UNICODE_MARKS  # an explicit choice, and it can carry them
+    return ASCII_MARKS if _plain_c_locale(environ) else UNICODE_MARKS
+
+
+_PLAIN = ("C", "POSIX")
+# What Python's C-locale coercion (PEP 538) puts in LC_CTYPE when it starts under a plain C locale.
+_COERCED = ("C.UTF-8", "C.utf8", "UTF-8")
+
+
+def _plain_c_locale(environ: Mapping[str, str]) -> bool:
+    if environ.get("LC_ALL"):
+        return environ["LC_ALL"] in _PLAIN
+    ctype, lang = environ.get("LC_CTYPE"), environ.get("LANG")
+    if ctype and not (ctype in _COERCED and lang in _PLAIN):
+        return ctype in _PLAIN
+    return lang in _PLAIN
 
 
 def emit(text: str, stream: TextIO | None = None) -> None:
@@ -38,15 +92,23 @@ def emit(text: str, stream: TextIO | None = None) -> None:
 
 
 class TerminalUi:
-    def __init__(self, *, passcode_stdin: bool = False, quiet: bool = False, platform: str = sys.platform):
+    def __init__(
+        self,
+        *,
+        passcode_stdin: bool = False,
+        quiet: bool = False,
+        platform: str = sys.platform,
+        marks: Marks | None = None,
+    ):
         self.passcode_stdin = passcode_stdin
         self.quiet = quiet
         self.platform = platform
         self.interactive = sys.stdin.isatty()
+        self.marks = marks or choose_marks()
         self._line_open = False
 
     def _err(self, text: str) -> None:
-        sys.stderr.write(redact.mask(text))
+        sys.stderr.write(redact.for_terminal(text))
         sys.stderr.flush()
 
     def _close_line(self) -> None:
@@ -57,9 +119,11 @@ class TerminalUi:
     @contextlib.contextmanager
     def step(self, what: str) -> Iterator[StepResult]:
         res = StepResult()
+        marks = self.marks
+        opening = f"{marks.arrow} {what} {marks.ellipsis} "
         if not self.quiet:
             self._close_line()
-            self._err(f"{ARROW} {what} … ")
+            self._err(opening)
             self._line_open = True
         started = time.monotonic()
         try:
@@ -67,18 +131,25 @@ class TerminalUi:
         except BaseException:
             if not self.quiet:
                 if not self._line_open:
-                    self._err(f"{ARROW} {what} … ")
-                self._err(f"{CROSS} failed ({time.monotonic() - started:.2f} s)\n")
+                    self._err(opening)
+                self._err(f"{marks.failed} ({time.monotonic() - started:.2f} s)\n")
                 self._line_open = False
             raise
         if not self.quiet:
             if not self._line_open:
-                self._err(f"{ARROW} {what} … ")
+                self._err(opening)
             result = f"{res.result} " if res.result else ""
-            self._err(f"{CHECK} {result}({time.monotonic() - started:.2f} s)\n")
+            self._err(f"{marks.ok} {result}({time.monotonic() - started:.2f} s)\n")
             self._line_open = False
 
     def info(self, message: str) -> None:
+        """A progress or status line ("Credentials for X are in F"); `quiet` drops it."""
+        if self.quiet:
+            return
+        self.notice(message)
+
+    def notice(self, message: str) -> None:
+        """A line the user must see even with `quiet`: what to do next (the SSO code URL)."""
         self._close_line()
         self._err(f"{message}\n")
 
@@ -120,7 +191,7 @@ class TerminalUi:
         return code
 
     def choose_account(self, choices: list[AccountChoice]) -> AccountChoice:
-        self.info("Select an account:")
+        self.notice("Select an account:")
         for choice in choices:
             self._err(f"  {choice.number}. {choice.account.name} ({choice.account.guid})\n")
         while True:
