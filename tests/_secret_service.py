@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-PASSWORD = "test-login-password"
+PASSWORD = "test-login-password"  # noqa: S105  (the throwaway test keyring's own login password)
 
 MISSING: str | None = None
 if not sys.platform.startswith("linux"):
@@ -46,17 +46,25 @@ class SecretService:
     def address(self) -> str:
         return self.env["DBUS_SESSION_BUS_ADDRESS"]
 
-    def items(self, service: str = "openscale-creds") -> dict[str, str]:
-        """What the Secret Service holds for `service`: user name -> secret (read directly, not
-        through the code under test)."""
+    def items(self, service: str = "openscale-creds") -> list[tuple[str, str]]:
+        """What the Secret Service holds for `service`, as (user name, secret) pairs, sorted; read
+        directly, not through the code under test."""
         import secretstorage
         from jeepney.io.blocking import open_dbus_connection
 
         with contextlib.closing(open_dbus_connection(bus=self.address)) as conn:
-            found: dict[str, str] = {}
+            return sorted(
+                (item.get_attributes()["username"], item.get_secret().decode())
+                for item in secretstorage.search_items(conn, {"service": service})
+            )
+
+    def clear(self, service: str = "openscale-creds") -> None:
+        import secretstorage
+        from jeepney.io.blocking import open_dbus_connection
+
+        with contextlib.closing(open_dbus_connection(bus=self.address)) as conn:
             for item in secretstorage.search_items(conn, {"service": service}):
-                found[item.get_attributes()["username"]] = item.get_secret().decode()
-            return found
+                item.delete()
 
     def lock(self) -> None:
         import secretstorage

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from _secret_service import no_dbus_env
 from _store_helpers import KEY, OTHER_KEY, config_dir, files_text, run_python, store_call
-
 from openscale_creds import credentials, errors, store
 from openscale_creds.credentials import Credentials
 from openscale_creds.store import Profile, ProfileStore
@@ -444,7 +443,8 @@ def test_a_plaintext_keyring_backend_does_not_count_as_a_keychain(
         assert type(keyring.get_keyring()).__name__ == "PlainBackend"
         from openscale_creds.credentials import Credentials
         creds = Credentials(apikey="{KEY}", instance_guid="guid-1")
-        result = store.ProfileStore().save(store.Profile.from_credentials("prod", creds), creds.apikey).secret.kind
+        saved = store.ProfileStore().save(store.Profile.from_credentials("prod", creds), creds.apikey)
+        result = saved.secret.kind
         """,
         env,
     )
@@ -561,7 +561,8 @@ def test_a_process_that_fails_on_a_stored_profile_prints_no_key(isolated_home: P
         from openscale_creds import store
         from openscale_creds.credentials import Credentials
         p = store.ProfileStore(store="file")
-        p.save(store.Profile.from_credentials("prod", Credentials(apikey="{KEY}", instance_guid="g")), "{KEY}")
+        creds = Credentials(apikey="{KEY}", instance_guid="g")
+        p.save(store.Profile.from_credentials("prod", creds), creds.apikey)
         p.get("missing")
         """
     )
