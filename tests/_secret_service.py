@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ elif shutil.which("dbus-daemon") is None or shutil.which("gnome-keyring-daemon")
 class SecretService:
     folder: Path
     env: dict[str, str]
+    runtime: Path
     _procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
@@ -85,14 +87,14 @@ class SecretService:
                     proc.kill()
                     proc.wait()
         self._procs.clear()
+        shutil.rmtree(self.runtime, ignore_errors=True)
 
 
 def start(folder: Path) -> SecretService:
     home = folder / "home"
-    runtime = folder / "runtime"
-    for path in (home, runtime):
-        path.mkdir(parents=True, exist_ok=True)
-    runtime.chmod(0o700)  # gnome-keyring refuses a runtime folder others can read
+    home.mkdir(parents=True, exist_ok=True)
+    # The bus socket lives here, and a socket path may not exceed 107 bytes: pytest's folders can.
+    runtime = Path(tempfile.mkdtemp(prefix="oc-bus-"))  # 0700, as gnome-keyring requires
     env = {
         **os.environ,
         "HOME": str(home),
@@ -101,19 +103,20 @@ def start(folder: Path) -> SecretService:
         "XDG_CONFIG_HOME": str(home / ".config"),
     }
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    service = SecretService(folder, {})
+    service = SecretService(folder, {}, runtime)
     bus = subprocess.Popen(
         ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address=unix:dir={runtime}"],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         env=env,
     )
     service._procs.append(bus)
     try:
-        assert bus.stdout is not None
+        assert bus.stdout is not None and bus.stderr is not None
         address = bus.stdout.readline().decode().strip()
         if not address:
-            raise RuntimeError("dbus-daemon printed no address")
+            bus.wait(timeout=10)
+            raise RuntimeError(f"dbus-daemon printed no address: {bus.stderr.read().decode().strip()}")
         env["DBUS_SESSION_BUS_ADDRESS"] = address
         keyring_daemon = subprocess.Popen(
             ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
