@@ -181,6 +181,11 @@ def test_a_key_that_was_printed_and_not_kept_cannot_be_read_and_the_error_says_w
     assert caught.value.exit_code == errors.ExitCode.NOT_FOUND
 
 
+def test_listing_before_any_setup_shows_nothing_and_creates_nothing(tmp_path: Path) -> None:
+    assert file_store(tmp_path / "cfg").list() == []
+    assert not (tmp_path / "cfg").exists()
+
+
 def test_a_missing_profile_is_not_found_with_the_commands_that_help(tmp_path: Path) -> None:
     with pytest.raises(errors.NotFound) as caught:
         file_store(tmp_path / "cfg").get("prod")
