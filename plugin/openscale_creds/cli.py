@@ -674,6 +674,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
     import click
 
+    from openscale_creds import plugin_metadata
+
+    if plugin_metadata.is_metadata_request(sys.argv[1:] if argv is None else argv):
+        sys.exit(plugin_metadata.send_metadata())  # `ibmcloud plugin install` reads only this JSON
+
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _terminated)
@@ -686,7 +691,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         # Without standalone mode Typer returns, rather than raises, the code of a `typer.Exit`, and it
         # turns a Ctrl-C that reaches it as KeyboardInterrupt into Exit(130): both arrive here as `code`.
-        code = app(args=argv, prog_name=PROG, standalone_mode=False)
+        code = app(args=plugin_metadata.rebuild_argv(argv, os.environ), prog_name=PROG, standalone_mode=False)
     except CredsError as exc:
         _fail(exc)
     except click.exceptions.Exit as exc:
