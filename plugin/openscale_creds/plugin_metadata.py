@@ -151,10 +151,15 @@ def _description(command: click.Command) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Typer's completion options install completion for the bare command; `ibmcloud` completes plug-in
+# commands itself, from this metadata.
+STANDALONE_ONLY = ("install_completion", "show_completion")
+
+
 def _options(command: click.Command) -> list[click.Option]:
     import click
 
-    return [p for p in command.params if isinstance(p, click.Option)]
+    return [p for p in command.params if isinstance(p, click.Option) and p.name not in STANDALONE_ONLY]
 
 
 def _flag(option: click.Option, *, hidden: bool | None = None) -> dict[str, Any]:
@@ -218,7 +223,9 @@ def plugin_namespace(environ: Mapping[str, str]) -> str | None:
     return None
 
 
-def rebuild_argv(argv: list[str] | None, environ: Mapping[str, str]) -> list[str] | None:
+def rebuild_argv(
+    argv: list[str] | None, environ: Mapping[str, str], *, root: click.Group | None = None
+) -> list[str] | None:
     """The argv the app would have had if typed in full: `create X` in namespace
     `openscale-creds api-key` becomes `api-key create X`, and global options given after the
     command move in front of it. Outside `ibmcloud` (no namespace, or another plug-in's namespace
@@ -231,9 +238,10 @@ def rebuild_argv(argv: list[str] | None, environ: Mapping[str, str]) -> list[str
         # Not addressed to us: another plug-in's session that ran a script that runs us.
         return argv
     args = list(sys.argv[1:] if argv is None else argv)
-    from openscale_creds import cli
+    if root is None:
+        from openscale_creds import cli
 
-    root = _root_command(cli.app)
+        root = _root_command(cli.app)
     group: click.Command = root
     for word in words[1:]:
         sub = _subcommand(group, word)
