@@ -274,7 +274,7 @@ def _register() -> None:
 def _fail(exc: CredsError) -> NoReturn:
     from openscale_creds import redact
 
-    message = redact.mask(str(exc))
+    message = redact.for_terminal(str(exc))
     if isinstance(exc, UnrecognisedOutput) and exc.raw:
         saved = _save_debug(exc.raw)
         if saved:
@@ -324,11 +324,15 @@ def _exit(code: int, message: str | None = None) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """The console script: run the command, then map what it raised to one line and an exit code."""
+    from openscale_creds import plugin_metadata
+
+    if plugin_metadata.is_metadata_request(sys.argv[1:] if argv is None else argv):
+        sys.exit(plugin_metadata.send_metadata())  # `ibmcloud plugin install` reads only this JSON
     _prepare_process()
     try:
         # Without standalone mode Typer returns, rather than raises, the code of a `typer.Exit`, and it
         # turns a Ctrl-C that reaches it as KeyboardInterrupt into Exit(130): both arrive here as `code`.
-        code = app(args=argv, prog_name=PROG, standalone_mode=False)
+        code = app(args=plugin_metadata.rebuild_argv(argv, os.environ), prog_name=PROG, standalone_mode=False)
     except CredsError as exc:
         _fail(exc)
     except click.exceptions.Exit as exc:
@@ -345,7 +349,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
         _exit(
             ExitCode.INTERNAL,
-            f"internal error: {type(exc).__name__}: {redact.mask(str(exc))[:300]}"
+            f"internal error: {type(exc).__name__}: {redact.for_terminal(str(exc))[:300]}"
             " (please report it; run with --verbose for the ibmcloud commands)",
         )
     code = code if isinstance(code, int) else ExitCode.OK
