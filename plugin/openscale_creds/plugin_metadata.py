@@ -60,7 +60,8 @@ def _root_command(app: Any) -> click.Group:
     import typer.main
 
     root = typer.main.get_command(app)
-    assert isinstance(root, click.Group)
+    if not isinstance(root, click.Group):  # the app has commands, so Typer makes it a group
+        raise TypeError("the openscale-creds app is not a command group")
     return root
 
 

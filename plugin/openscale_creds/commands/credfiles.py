@@ -110,13 +110,12 @@ def rotate(
         choice_option(
             "--format",
             CREDENTIAL_FORMATS,
-            "Format of FILE: {choices} (default: from its extension).",
+            "Convert FILE to this format: {choices} (default: keep its own format).",
             metavar="FORMAT",
         ),
     ] = None,
 ) -> None:
     """Create a new key, write and verify it, then delete the old key."""
-    from openscale_creds import credentials
     from openscale_creds.workflow.plans import plan_rotate
     from openscale_creds.workflow.stored import credentials_path
     from openscale_creds.workflow.verify import rotate as flow
@@ -125,6 +124,6 @@ def rotate(
     if dry_run(ctx, lambda: plan_rotate(path)):
         return
     cloud, ui = settings(ctx).connect()
-    result = flow(cloud, path, fmt or credentials.format_from_path(str(path)), ui)
+    result = flow(cloud, path, fmt, ui)
     if not result.old_key_deleted:
         ui.warn("the old key had no recorded ID, so it was not deleted")

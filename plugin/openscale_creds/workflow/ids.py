@@ -42,11 +42,17 @@ def read_ids(connect: Callable[[], IbmCloud], opts: IdsOptions) -> OpenScaleIds:
         found = resolve_instance(cli, opts.instance)
         token = cli.oauth_token()
         data_mart, url = found.guid, opts.service_url or found.url
+        origin = openscale_api.SESSION
     else:
-        creds = load_credentials_file(credentials_path(opts.credentials_file))
-        token = openscale_api.exchange_api_key(creds.apikey, iam_url=opts.iam_url, timeout=opts.timeout)
+        path = credentials_path(opts.credentials_file)
+        creds = load_credentials_file(path)
+        # Where the key came from, so that a rejection's hint names the command that replaces it.
+        origin = openscale_api.TokenOrigin(str(path), creds.instance_guid)
+        token = openscale_api.exchange_api_key(
+            creds.apikey, iam_url=opts.iam_url, timeout=opts.timeout, origin=origin
+        )
         data_mart, url = creds.instance_guid, opts.service_url or creds.url
     redact.register(token)
     if not url:
         raise UsageError("the instance's region has no known OpenScale URL", hint="pass --service-url URL")
-    return openscale_api.fetch_ids(url, data_mart, token, timeout=opts.timeout)
+    return openscale_api.fetch_ids(url, data_mart, token, timeout=opts.timeout, origin=origin)

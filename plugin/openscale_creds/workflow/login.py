@@ -42,9 +42,11 @@ class LoginOptions:
         if self.sso:
             return None
         if self.apikey_file is not None:
+            from openscale_creds.readfile import check_small_file
+
             path = self.apikey_file.expanduser().resolve()
-            if not path.is_file():
-                raise UsageError(f"API key file {self.apikey_file} does not exist", hint="check the path")
+            # A FIFO, a device or a huge file would hang or flood ibmcloud: refused here, in one line.
+            check_small_file(path, what="API key file")
             # ibmcloud reads `@FILE` itself (raw key or the JSON file api-key-create writes).
             return f"@{path}", f"the API key in {self.apikey_file}"
         value = environ.get("IBMCLOUD_API_KEY")

@@ -7,7 +7,7 @@ from pathlib import Path
 from openscale_creds import credentials as creds_mod
 from openscale_creds import redact, secretfile
 from openscale_creds.credentials import Credentials
-from openscale_creds.errors import CredsError, UsageError
+from openscale_creds.errors import CredsError
 
 
 def credentials_path(file: Path | None) -> Path:
@@ -17,26 +17,20 @@ def credentials_path(file: Path | None) -> Path:
 
 def load_credentials_file(path: Path) -> Credentials:
     """The credentials in `path`, their key registered as a secret; UsageError naming the file."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(
-            f"credentials file {path} does not exist", hint="create it with `openscale-creds setup`"
-        ) from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        creds = creds_mod.load(data)
-    except UsageError as exc:
-        exc.message = f"{path}: {exc.message}"
-        raise
+    return load_credentials_with_format(path)[0]
+
+
+def load_credentials_with_format(path: Path) -> tuple[Credentials, str]:
+    """(credentials, the file's own format) of `path`, read within `readfile`'s type and size limits,
+    the key registered as a secret; one-line UsageError naming the file."""
+    creds, fmt = creds_mod.load_file(path)
     redact.register(creds.apikey)
-    return creds
+    return creds, fmt
 
 
 def load_if_readable(path: Path) -> Credentials | None:
     """The credentials in `path`, or None when it holds none (for `setup --reuse-key`)."""
     try:
-        return creds_mod.load(path.read_bytes())
-    except (CredsError, OSError, ValueError):
+        return load_credentials_file(path)
+    except CredsError:
         return None

@@ -26,7 +26,7 @@ from openscale_creds.workflow.keys import (
     sigint_deferred,
 )
 from openscale_creds.workflow.login import describe_target
-from openscale_creds.workflow.stored import load_credentials_file
+from openscale_creds.workflow.stored import load_credentials_file, load_credentials_with_format
 from openscale_creds.workflow.ui import Ui
 
 
@@ -84,13 +84,17 @@ class RotateResult:
     old_key_deleted: bool
 
 
-def rotate(cli: IbmCloud, path: Path, fmt: str, ui: Ui, *, key_name: str | None = None) -> RotateResult:
+def rotate(
+    cli: IbmCloud, path: Path, fmt: str | None, ui: Ui, *, key_name: str | None = None
+) -> RotateResult:
     """New key -> side file -> verify -> replace the file -> delete the old key.
 
-    Until the final replace the file keeps the old, working key; the new key waits in `FILE.new`
-    (0600) so its only copy is never lost. Each failure says which key is where.
+    The file keeps its own format unless `fmt` asks to convert it. Until the final replace the file
+    keeps the old, working key; the new key waits in `FILE.new` (0600) so its only copy is never lost.
+    Each failure says which key is where.
     """
-    old = load_credentials_file(path)
+    old, own_format = load_credentials_with_format(path)
+    fmt = fmt or own_format
     side = path.with_name(path.name + ".new")
     secretfile.check_target(side, force=False)
     with private_home() as home:
