@@ -19,19 +19,10 @@ from typing import Any, Literal, NamedTuple
 
 from ..errors import ParseError
 from ..models import Account
+from ..rules import AUTH_FAILURE as AUTH_FAILURE  # re-exported: the facade imports it from here
+from ..rules import FAILED_WORDS, OK_WORDS, SESSION_EXPIRED, strip_escapes
 
-# CSI (colours, bold, cursor moves) and OSC (window titles, hyperlinks; ended by BEL or ST) sequences,
-# then any other two-character escape. A lone ESC left over is dropped as well, so that stripping
-# can never join two fragments into a new sequence and `normalise` stays idempotent.
-_CSI = r"\x1b\[[0-?]*[ -/]*[@-~]"
-# An OSC left unterminated ends at the line end, so it cannot swallow the rest of the output.
-_OSC = r"\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?"
-_ESCAPES = re.compile(f"{_CSI}|{_OSC}|\\x1b[@-Z\\\\-_]|\\x1b")
 _BOM = "\ufeff"
-
-# `FAILED` as the SDK prints it in each shipped translation (reference §6 table).
-FAILED_WORDS = frozenset({"FAILED", "FEHLGESCHLAGEN", "ECHEC", "失敗", "失败"})
-OK_WORDS = frozenset({"OK", "确定"})
 
 _PROGRESS = re.compile(
     r"^(?:Retrieving|Creating|Authenticating|Logging in|Invoking|Getting|Updating|Deleting|Targeting"
@@ -64,8 +55,7 @@ def normalised_lines(text: str) -> list[str]:
     """The lines of `normalise(text)`, without joining them only to split them again."""
     # A stage runs only when the text holds what it removes: a 100,000-row listing has no escape, CR or
     # BOM, and each stage would otherwise copy all of it.
-    if "\x1b" in text:
-        text = _ESCAPES.sub("", text)
+    text = strip_escapes(text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
@@ -191,14 +181,7 @@ class Failure:
     message: str
 
 
-# Messages after FAILED that mean a login itself was refused (exit 4), as opposed to a broken CLI,
-# network or service (exit 8). "Unable to authenticate." is what a wrong key or a reused code produces.
-AUTH_FAILURE = re.compile(
-    r"authenticat|credential|passcode|one[- ]time|BXNIM\d|unauthori[sz]ed|not authori[sz]ed|invalid|"
-    r"not valid|api[ -]?key|expired|rejected|not logged in",
-    re.IGNORECASE,
-)
-_NOT_LOGGED_IN = re.compile(r"not logged in|please log ?in|login token is expired|\blog in\b", re.IGNORECASE)
+_NOT_LOGGED_IN = re.compile(rf"{SESSION_EXPIRED.pattern}|not logged in|\blog in\b", re.IGNORECASE)
 _NOT_FOUND = re.compile(
     r"not found|no resource group found|could not get resource group|no resources found",
     re.IGNORECASE,
