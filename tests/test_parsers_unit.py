@@ -300,13 +300,13 @@ def test_parse_target_reads_the_json_shape_consumers_rely_on() -> None:
         "region": {"mccp_id": "", "name": "eu-de"},
         "user": {"display_name": "Some One", "user_email": "someone@example.com"},
         "account": {"guid": GUID, "name": "Example", "owner": "someone@example.com"},
-        "resource_group": {"default": True, "guid": "rg-1", "name": "Default", "state": "ACTIVE"},
+        "resource_group": {"default": True, "guid": "0123456789abcdef0123456789abcdef", "name": "Default", "state": "ACTIVE"},
     }
     target = parse_target("OK\n" + json.dumps(data, indent=2))
     assert target.logged_in
     assert (target.region, target.user) == ("eu-de", "someone@example.com")
     assert target.account == Account("Example", GUID)
-    assert (target.resource_group, target.resource_group_id) == ("Default", "rg-1")
+    assert (target.resource_group, target.resource_group_id) == ("Default", "0123456789abcdef0123456789abcdef")
 
 
 def test_parse_target_reads_json_with_null_and_empty_parts_as_no_session() -> None:
@@ -419,8 +419,8 @@ def test_parse_api_key_refuses_the_file_only_output() -> None:
 
 
 def test_parse_api_key_reads_locked_true_and_json_with_a_string_bool() -> None:
-    assert parse_api_key(_key_table("Name      k", "Locked    true")).locked is True
-    assert parse_api_key(json.dumps({"name": "k", "locked": "false"})).locked is False
+    assert parse_api_key(_key_table("Name      k", "Locked    true", f"API Key   {FAKE_KEY}")).locked is True
+    assert parse_api_key(json.dumps({"name": "k", "locked": "false", "apikey": FAKE_KEY})).locked is False
 
 
 @pytest.mark.parametrize(
@@ -457,7 +457,7 @@ def _rc(name: str, guid: str, service: str, region: str, **extra: Any) -> dict[s
         "name": name,
         "region_id": region,
         "resource_plan_id": "plan-1",
-        "resource_group_id": "rg-1",
+        "resource_group_id": "0123456789abcdef0123456789abcdef",
         "state": "active",
         "type": "service_instance",
         "created_at": "2021-01-01T00:00:00.0Z",
@@ -470,31 +470,31 @@ def _rc(name: str, guid: str, service: str, region: str, **extra: Any) -> dict[s
 
 def test_parse_instances_maps_resource_controller_json_and_gives_openscale_its_url() -> None:
     data = [
-        _rc("os-1", "g-1", "aiopenscale", "eu-de", resource_group_name="Default"),
-        _rc("db", "g-2", "cloudantnosqldb", "us-south"),
+        _rc("os-1", "11111111-0000-4000-8000-111111111111", "aiopenscale", "eu-de", resource_group_name="Default"),
+        _rc("db", "22222222-0000-4000-8000-222222222222", "cloudantnosqldb", "us-south"),
     ]
     first, second = parse_instances("OK\n" + json.dumps(data, indent=2))
     assert (first.name, first.guid, first.location, first.service_name) == (
         "os-1",
-        "g-1",
+        "11111111-0000-4000-8000-111111111111",
         "eu-de",
         "aiopenscale",
     )
-    assert (first.plan_id, first.resource_group_id, first.resource_group) == ("plan-1", "rg-1", "Default")
+    assert (first.plan_id, first.resource_group_id, first.resource_group) == ("plan-1", "0123456789abcdef0123456789abcdef", "Default")
     assert first.url == "https://eu-de.api.aiopenscale.cloud.ibm.com"
     assert second.url is None
 
 
 def test_parse_instances_keeps_json_names_exactly_outer_spaces_included() -> None:
-    (instance,) = parse_instances(json.dumps([_rc("  padded  name ", "g-1", "aiopenscale", "us-south")]))
+    (instance,) = parse_instances(json.dumps([_rc("  padded  name ", "11111111-0000-4000-8000-111111111111", "aiopenscale", "us-south")]))
     assert instance.name == "  padded  name "
 
 
 def test_parse_instances_takes_the_guid_from_the_crn_when_it_is_missing() -> None:
-    item = _rc("os", "g-9", "aiopenscale", "us-south")
+    item = _rc("os", "99999999-0000-4000-8000-999999999999", "aiopenscale", "us-south")
     del item["guid"]
     (instance,) = parse_instances(json.dumps([item]))
-    assert instance.guid == "g-9"
+    assert instance.guid == "99999999-0000-4000-8000-999999999999"
     assert instance.url == "https://api.aiopenscale.cloud.ibm.com"
 
 
@@ -538,19 +538,19 @@ def _block(name: str, guid: str, region: str = "us-south", group: str = "Default
 
 def test_parse_instances_reads_several_text_blocks() -> None:
     text = "Retrieving service instance os in all resource groups under account A as u...\nOK\n\n"
-    text += _block("os", "g-1") + "\n" + _block("os", "g-2", "eu-gb", "Other")
+    text += _block("os", "11111111-0000-4000-8000-111111111111") + "\n" + _block("os", "22222222-0000-4000-8000-222222222222", "eu-gb", "Other")
     first, second = parse_instances(text)
     assert (first.guid, first.plan, first.resource_group, first.url) == (
-        "g-1",
+        "11111111-0000-4000-8000-111111111111",
         "lite",
         "Default",
         "https://api.aiopenscale.cloud.ibm.com",
     )
-    assert (second.guid, second.location, second.resource_group) == ("g-2", "eu-gb", "Other")
+    assert (second.guid, second.location, second.resource_group) == ("22222222-0000-4000-8000-222222222222", "eu-gb", "Other")
 
 
 def test_parse_instances_refuses_a_block_with_two_different_guids() -> None:
-    text = _block("os", "g-1").replace("State:", "GUID:                  g-other\nState:")
+    text = _block("os", "11111111-0000-4000-8000-111111111111").replace("State:", "GUID:                  aaaaaaaa-0000-4000-8000-aaaaaaaaaaaa\nState:")
     with pytest.raises(ParseError, match="two different") as caught:
         parse_instances(text)
     assert caught.value.lineno == 8  # the second GUID row
@@ -558,7 +558,7 @@ def test_parse_instances_refuses_a_block_with_two_different_guids() -> None:
 
 def test_parse_instances_refuses_rows_before_the_first_name() -> None:
     with pytest.raises(ParseError, match="before the first"):
-        parse_instances("GUID:   g-1\nName:   os\n")
+        parse_instances("GUID:   11111111-0000-4000-8000-111111111111\nName:   os\n")
 
 
 def test_parse_instances_reads_a_none_found_message_as_no_instances() -> None:
@@ -676,7 +676,7 @@ def test_parse_of_an_unknown_kind_is_a_usage_error_listing_the_kinds() -> None:
 
 
 def test_parse_prints_instances_with_every_field_in_model_order() -> None:
-    (printed,) = parse("instances", json.dumps([_rc("os", "g-1", "aiopenscale", "us-south")]))
+    (printed,) = parse("instances", json.dumps([_rc("os", "11111111-0000-4000-8000-111111111111", "aiopenscale", "us-south")]))
     assert tuple(printed) == INSTANCE_FIELDS
 
 
