@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import UsageError
-from ..models import Account, Target, as_dict
+from ..models import Account, Target, as_dict, as_dicts
 from .api_key import parse_api_key
 from .common import Failure, extract_json, find_failure, gc_paused, normalise, parse_account, strip_noise
 from .instance import parse_instance_list_table, parse_instances
@@ -62,7 +62,7 @@ def _shown(model: Any) -> dict[str, Any]:
 
 def _instances(text: str, *, need_guids: bool) -> list[dict[str, Any]]:
     with gc_paused():  # the dicts of a long listing are as many allocations again as its parse
-        return [as_dict(i) for i in parse_instances(text, need_guids=need_guids)]
+        return as_dicts(parse_instances(text, need_guids=need_guids))
 
 
 _RENDER: dict[str, Callable[[str], Any]] = {

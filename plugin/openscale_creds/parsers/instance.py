@@ -259,14 +259,17 @@ def instances_from_json(data: Any) -> list[ServiceInstance]:
     items = [data] if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ParseError(COMMAND, "expected a JSON array of instances")
-    result = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ParseError(COMMAND, f"item {index} of the JSON array is not an object")
-        raw = list(map(item.get, _JSON_KEYS))
-        if not _TEXT_TYPES.issuperset(map(type, raw)):
-            raw = _checked_json_texts(item, index)
-        result.append(_instance(_json_values(*raw), None, f"item {index} of the JSON array"))
+    texts = [list(map(item.get, _JSON_KEYS)) for item in items]
+    # Nearly always every value read is a string or null: seen in one pass over all of them, not per item.
+    if not _TEXT_TYPES.issuperset(map(type, itertools.chain.from_iterable(texts))):
+        texts = [_checked_json_texts(item, index) for index, item in enumerate(items)]
+    result = [
+        _instance(_json_values(*values), None, f"item {index} of the JSON array")
+        for index, values in enumerate(texts)
+    ]
     return _check_identifiers(result, lambda i: (None, f"item {i} of the JSON array"))
 
 
@@ -332,15 +335,12 @@ def _json_values(
 
 
 def _checked_json_texts(item: dict[str, Any], index: int) -> list[str | None]:
-    """The `_JSON_KEYS` values of an item with a value that is not a string: the first one read is refused
-    (a fallback key is read only when the key before it gave nothing)."""
+    """The `_JSON_KEYS` values of an item, each a string or None: a value of another type is refused,
+    the first one read (a fallback key is read only when the key before it gave nothing)."""
     texts: dict[str, str | None] = {}
     for key in _JSON_KEYS:
         first = _JSON_FALLBACKS.get(key)
         skipped = first is not None and texts[first]
-        texts[key] = (
-            None
-            if skipped
-            else json_text(item.get(key), f"`{key}` of item {index} of the JSON array", COMMAND)
-        )
+        what = f"`{key}` of item {index} of the JSON array"
+        texts[key] = None if skipped else json_text(item.get(key), what, COMMAND)
     return list(texts.values())

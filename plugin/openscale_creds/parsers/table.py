@@ -16,7 +16,6 @@ that hold a non-ASCII character: a long ASCII listing never pays for it.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import operator
 import re
@@ -46,52 +45,69 @@ def cut_row(columns: Sequence[Column], text: str, *, slack: int = 2) -> list[str
 
 # --- display widths ---------------------------------------------------------------------------------------
 
-# What a character adds to a row's width beyond the one column a character is counted as, by rule set:
-# (emoji width, ambiguous width). The first is how the current SDK prints under an English locale.
+# A rule set: (emoji width, ambiguous width). The first is how the current SDK prints under an English locale.
 Reading = tuple[int, int]
 READINGS: tuple[Reading, ...] = ((2, 1), (1, 1), (2, 2), (1, 2))
-_ZERO, _NARROW, _WIDE, _EMOJI, _AMBIGUOUS = range(5)
 # Emoji that Unicode 9 made wide: the wide characters of the symbol blocks (U+2300-U+2BFF, U+1F000-U+1F1FF,
 # U+1F300-U+1FAFF). U+1F200-U+1F2FF (enclosed ideographs) and the CJK blocks were wide before.
 _EMOJI_BLOCKS = ((0x2300, 0x2BFF), (0x1F000, 0x1F1FF), (0x1F300, 0x1FAFF))
+# A character that takes two columns under a reading is followed by this filler in the row laid out in
+# display columns, so that character offsets there are display columns. NUL is never in printed output.
+_FILL = "\0"
 
 
-@functools.cache
-def _kind(char: str) -> int:
-    import unicodedata  # only rows with a non-ASCII character get here
+class _Widths:
+    """What is known of the non-ASCII characters seen so far (each is looked up once)."""
 
-    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-        return _ZERO  # combining marks, variation selectors, the zero-width joiner
-    width = unicodedata.east_asian_width(char)
-    if width in ("W", "F"):
-        code = ord(char)
-        return _EMOJI if any(low <= code <= high for low, high in _EMOJI_BLOCKS) else _WIDE
-    return _AMBIGUOUS if width == "A" else _NARROW
+    def __init__(self) -> None:
+        self.known: set[str] = set()
+        self.zero: set[str] = set()  # combining marks, variation selectors, the zero-width joiner
+        self.emoji: set[str] = set()
+        self.ambiguous: set[str] = set()
+        # Per reading, what `str.translate` turns a two-column character into: itself and the filler.
+        self.layouts: dict[Reading, dict[int, str]] = {reading: {} for reading in READINGS}
+
+    def learn(self, chars: set[str]) -> None:
+        import unicodedata  # only rows with a non-ASCII character get here
+
+        for char in chars - self.known:
+            self.known.add(char)
+            if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+                self.zero.add(char)
+                continue
+            width = unicodedata.east_asian_width(char)
+            code = ord(char)
+            if width in ("W", "F"):
+                emoji = any(low <= code <= high for low, high in _EMOJI_BLOCKS)
+                if emoji:
+                    self.emoji.add(char)
+                wide = [reading for reading in READINGS if not emoji or reading[0] == 2]
+            elif width == "A":
+                self.ambiguous.add(char)
+                wide = [reading for reading in READINGS if reading[1] == 2]
+            else:
+                wide = []
+            for reading in wide:
+                self.layouts[reading][code] = char + _FILL
+
+    def readings(self, chars: set[str]) -> list[Reading]:
+        """The rule sets that lay out a row holding `chars` differently, in `READINGS` order."""
+        emoji = not self.emoji.isdisjoint(chars)
+        ambiguous = not self.ambiguous.isdisjoint(chars)
+        first = READINGS[0]
+        return [r for r in READINGS if (emoji or r[0] == first[0]) and (ambiguous or r[1] == first[1])]
+
+    def extras(self, text: str, reading: Reading) -> list[tuple[int, int]]:
+        """(index, columns beyond one) of each character of `text` that does not take one column."""
+        layout = self.layouts[reading]
+        return [
+            (i, -1 if char in self.zero else len(layout.get(ord(char), char)) - 1)
+            for i, char in enumerate(text)
+            if not char.isascii() and (char in self.zero or ord(char) in layout)
+        ]
 
 
-def _extra(kind: int, reading: Reading) -> int:
-    """Columns beyond one that a character of `kind` takes under `reading`."""
-    if kind == _NARROW:
-        return 0
-    if kind == _ZERO:
-        return -1
-    if kind == _WIDE:
-        return 1
-    return (reading[0] if kind == _EMOJI else reading[1]) - 1
-
-
-def _readings(text: str) -> list[list[tuple[int, int]]]:
-    """For each distinct reading of `text`, in `READINGS` order: (index, extra columns) of each character
-    that does not take exactly one column."""
-    marks = [(m.start(), _kind(m.group())) for m in _NON_ASCII.finditer(text)]
-    kinds = {kind for _, kind in marks}
-    chosen = [
-        r
-        for r in READINGS
-        # Rule sets that read this row alike are tried once: the emoji rule only matters with an emoji...
-        if (_EMOJI in kinds or r[0] == READINGS[0][0]) and (_AMBIGUOUS in kinds or r[1] == READINGS[0][1])
-    ]
-    return [[(i, e) for i, kind in marks if (e := _extra(kind, r))] for r in chosen]
+_WIDTHS = _Widths()
 
 
 def _char_offsets(extras: Sequence[tuple[int, int]], columns: Sequence[int]) -> list[int] | None:
@@ -123,11 +139,11 @@ def row_cutter(columns: Sequence[Column], *, slack: int = 2) -> Callable[[str], 
 
     A row is sliced at the column starts when the `reach` columns before each start (`slack`, two at least)
     are blank, so no cell runs across one: each cell is then exactly what was printed there, runs of spaces
-    inside it included. A row with non-ASCII text is measured in display columns under each rule set
-    (`READINGS`), and sliced under the first one whose cells each begin exactly at their column's start (else
+    inside it included. A row with non-ASCII text is laid out in display columns under each rule set
+    (`READINGS`) and sliced under the first one whose cells each begin exactly at their column's start (else
     the first whose starts are blank). A row that lines up under none (the CLI's own README table is off by a
-    space) is cut by runs of words: each run, counted in display columns under the current SDK's rules, goes
-    to the last column starting at most `slack` after it; runs that fall in one column are joined by two
+    space) is cut by runs of words: each run, placed in display columns by the current SDK's rules, goes to
+    the last column starting at most `slack` after it; runs that fall in one column are joined by two
     spaces.
     """
     starts = [column.start for column in columns]
@@ -151,47 +167,65 @@ def row_cutter(columns: Sequence[Column], *, slack: int = 2) -> Callable[[str], 
         return cells
 
     reach = max(slack, 2)
-    if len(starts) < 2 or starts != sorted(starts) or starts[1] < reach:
-        return lambda text: by_runs(text, _readings(text)[0] if not text.isascii() else ())
-    width = starts[-1]
     inner = starts[1:]
-    blank = " " * reach
+    sliceable = len(starts) > 1 and starts == sorted(starts) and starts[1] >= reach
+    width = starts[-1]
+    # Slicing a padded row in a few calls into C: the blank places before each start, and the cells.
+    gaps_of = operator.itemgetter(*(slice(start - reach, start) for start in inner)) if sliceable else None
+    clear = gaps_of(" " * width) if gaps_of else None  # a string for one gap, a tuple for several
+    cells_of = operator.itemgetter(*map(slice, [0, *inner], [*inner, None])) if sliceable else None
 
-    def sliced(text: str, offsets: Sequence[int]) -> list[str] | None:
-        """The cells between character `offsets` when the `reach` characters before each are blank."""
-        padded = text.ljust(offsets[-1])
-        if any(padded[offset - reach : offset] != blank for offset in offsets):
+    def sliced(laid_out: str) -> list[str] | None:
+        """The cells of a row whose offsets are display columns, if its starts are blank."""
+        padded = laid_out.ljust(width)
+        if gaps_of is None or cells_of is None or gaps_of(padded) != clear:
             return None
-        bounds = [0, *offsets]
-        return [padded[a:b] for a, b in zip(bounds, [*offsets, None], strict=True)]
-
-    # The ASCII row, sliced in a few calls into C: its character offsets are the header's.
-    gaps_of = operator.itemgetter(*(slice(start - reach, start) for start in inner))
-    clear = gaps_of(" " * width)  # a string for one gap, a tuple for several, as gaps_of gives them
-    cells_of = operator.itemgetter(*map(slice, [0, *inner], [*inner, None]))
+        return list(cells_of(padded))
 
     def cut_wide(text: str) -> list[str]:
+        chars = set(_NON_ASCII.findall(text))
+        _WIDTHS.learn(chars)
+        readings = _WIDTHS.readings(chars)
+        if not _WIDTHS.zero.isdisjoint(chars):
+            return _cut_with_zero_width(text, readings)
         fallback = None
-        readings = _readings(text)
-        for extras in readings:
-            offsets = _char_offsets(extras, inner)
-            pieces = None if offsets is None else sliced(text, offsets)
+        for reading in readings:
+            pieces = sliced(text.translate(_WIDTHS.layouts[reading]))
             if pieces is None:
                 continue
+            if all(piece[:1] != " " or not piece.strip(" ") for piece in pieces):
+                return [piece.replace(_FILL, "").strip(" ") for piece in pieces]
+            fallback = fallback or pieces
+        if fallback is not None:
+            return [piece.replace(_FILL, "").strip(" ") for piece in fallback]
+        cells = by_runs(text.translate(_WIDTHS.layouts[readings[0]]))
+        return [cell.replace(_FILL, "") for cell in cells]
+
+    def _cut_with_zero_width(text: str, readings: list[Reading]) -> list[str]:
+        # A character of no width cannot be laid out column by column: map display columns to characters.
+        fallback = None
+        for reading in readings:
+            offsets = _char_offsets(_WIDTHS.extras(text, reading), inner) if sliceable else None
+            if offsets is None:
+                continue
+            padded = text.ljust(offsets[-1])
+            if any(padded[offset - reach : offset] != " " * reach for offset in offsets):
+                continue
+            bounds = [0, *offsets]
+            pieces = [padded[a:b] for a, b in zip(bounds, [*offsets, None], strict=True)]
             if all(piece[:1] != " " or not piece.strip(" ") for piece in pieces):
                 return [piece.strip(" ") for piece in pieces]
             fallback = fallback or pieces
         if fallback is not None:
             return [piece.strip(" ") for piece in fallback]
-        return by_runs(text, readings[0])
+        return by_runs(text, _WIDTHS.extras(text, readings[0]))
 
     def cut(text: str) -> list[str]:
         if not text.isascii():
             return cut_wide(text)
-        # Padding adds no run, and makes a row whose last cells are empty sliceable as well.
-        padded = text.ljust(width)
-        if gaps_of(padded) == clear:
-            return list(map(str.strip, cells_of(padded), itertools.repeat(" ")))
-        return by_runs(text)
+        cells = sliced(text)  # padding adds no run, and makes a row whose last cells are empty sliceable
+        if cells is None:
+            return by_runs(text)
+        return list(map(str.strip, cells, itertools.repeat(" ")))
 
     return cut

@@ -31,8 +31,14 @@ _GUID = rf"[0-9a-fA-F](?:-?[0-9a-fA-F]){{15,39}}|{_PLACEHOLDER}"
 _FIELD = r"[^\s:]*"
 _CRN = rf"crn:v1:{_FIELD}:{_FIELD}:[^\s:]+:{_FIELD}:{_FIELD}:(?:[0-9a-fA-F-]+|{_PLACEHOLDER})(?::\S*)?"
 _PATTERNS = {"GUID": re.compile(_GUID), "CRN": re.compile(_CRN)}
-# Many values are checked with one match over them joined by line feeds (a long listing has 100,000).
-_LINES = {kind: re.compile(rf"(?:(?:{pattern.pattern})?\n)*") for kind, pattern in _PATTERNS.items()}
+# What nearly every value is, matched four times faster than the whole rule (a listing has 100,000):
+# a UUID or 32 digits; a CRN whose instance field is one.
+_HEX = "[0-9a-fA-F]"
+_UUID = rf"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}|{_HEX}{{32}}"
+_COMMON = {
+    "GUID": re.compile(_UUID),
+    "CRN": re.compile(rf"crn:v1:{_FIELD}:{_FIELD}:[^\s:]+:{_FIELD}:{_FIELD}:(?:{_UUID})(?::\S*)?"),
+}
 API_KEY = re.compile(rf"[A-Za-z0-9_-]{{20,}}|{_PLACEHOLDER}")
 KEY_ID = re.compile(r"\S+")
 
@@ -49,18 +55,12 @@ def check(
 
 
 def first_invalid(kind: Kind, values: Sequence[str]) -> int | None:
-    """The index of the first of `values` that is not a `kind`, "" counting as absent; None if all are.
-
-    One match over the values joined by line feeds decides for all of them (a listing has 100,000).
-    """
-    if not values:
-        return None
-    joined = "\n".join(values) + "\n"
-    # The count proves that no value carried a line feed of its own into the joined text.
-    if _LINES[kind].fullmatch(joined) is not None and joined.count("\n") == len(values):
+    """The index of the first of `values` that is not a `kind`, "" counting as absent; None if all are."""
+    common = _COMMON[kind]
+    if all(map(common.fullmatch, filter(None, values))):
         return None
     pattern = _PATTERNS[kind]
-    return next(i for i, value in enumerate(values) if value and pattern.fullmatch(value) is None)
+    return next((i for i, value in enumerate(values) if value and pattern.fullmatch(value) is None), None)
 
 
 def api_key(value: str | None, command: str, *, lineno: int | None = None) -> str:
