@@ -35,6 +35,7 @@ do not): an instance without a usable GUID is a ParseError, never `guid: ""` fro
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -146,6 +147,10 @@ def _from_blocks(lines: Sequence[Line]) -> list[ServiceInstance]:
     return _check_identifiers(found, lambda i: (starts[i], "the instance"))
 
 
+# `-` or nothing means none.
+_NONE_IF_EMPTY: dict[str, str | None] = {"": None, "-": None}
+
+
 def _text_values(values: dict[str, str]) -> dict[str, str | None]:
     """Cells -> every field of the model, in field order: padding is not part of a value, and `-` or
     nothing means none (`empty_to_none`, inlined: this runs for every cell of a listing)."""
@@ -184,12 +189,14 @@ _IDENTIFIERS: tuple[tuple[validate.Kind, str], ...] = (
 
 
 def _check_identifiers(
-    instances: Sequence[ServiceInstance], where: Callable[[int], tuple[Line | None, str]]
+    instances: Sequence[ServiceInstance],
+    where: Callable[[int], tuple[Line | None, str]],
+    identifiers: Sequence[tuple[validate.Kind, str]] = _IDENTIFIERS,
 ) -> list[ServiceInstance]:
     """`instances`, once every GUID, CRN and group ID in them is one; `where(i)` gives the line and the
     label an error names for instance `i`. Checked all at once: a long listing has 100,000 of each."""
-    for kind, name in _IDENTIFIERS:
-        bad = validate.first_invalid(kind, [getattr(i, name) or "" for i in instances])
+    for kind, name in identifiers:
+        bad = validate.first_invalid(kind, list(map(operator.attrgetter(name), instances)))
         if bad is not None:
             line, label = where(bad)
             value = getattr(instances[bad], name)
@@ -243,15 +250,20 @@ def _from_table(lines: Sequence[Line], *, need_guids: bool) -> list[ServiceInsta
         for i, into in wraps:
             if cells[i]:
                 previous[into] = f"{previous[into]} {cells[i]}" if previous[into] else cells[i]
+    names = list(source)
+    read = operator.itemgetter(*source.values())  # a header has a Name and a State column at least
     result = []
     for line, cells in rows:
-        # `_text_values`, read straight from the cells: this runs for every row of a listing.
+        # `_text_values`, in a few calls into C: this runs for every row of a listing.
+        texts = list(map(str.strip, read(cells)))
         values = _NO_FIELDS.copy()
-        for field, i in source.items():
-            text = cells[i].strip()
-            values[field] = None if text in ("", "-") else text
+        values.update(zip(names, map(_NONE_IF_EMPTY.get, texts, texts), strict=True))
         result.append(_instance(values, line, "the table row", guid_required=need_guids))
-    return _check_identifiers(result, lambda i: (rows[i][0], "the table row"))
+    # Only what the table shows needs checking: most tables have no GUID or CRN column.
+    shown = [
+        (kind, name) for kind, name in _IDENTIFIERS if name in source or (name == "guid" and "crn" in source)
+    ]
+    return _check_identifiers(result, lambda i: (rows[i][0], "the table row"), shown)
 
 
 def instances_from_json(data: Any) -> list[ServiceInstance]:
@@ -259,17 +271,14 @@ def instances_from_json(data: Any) -> list[ServiceInstance]:
     items = [data] if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ParseError(COMMAND, "expected a JSON array of instances")
+    result = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ParseError(COMMAND, f"item {index} of the JSON array is not an object")
-    texts = [list(map(item.get, _JSON_KEYS)) for item in items]
-    # Nearly always every value read is a string or null: seen in one pass over all of them, not per item.
-    if not _TEXT_TYPES.issuperset(map(type, itertools.chain.from_iterable(texts))):
-        texts = [_checked_json_texts(item, index) for index, item in enumerate(items)]
-    result = [
-        _instance(_json_values(*values), None, f"item {index} of the JSON array")
-        for index, values in enumerate(texts)
-    ]
+        texts = list(map(item.get, _JSON_KEYS))
+        if not _TEXT_TYPES.issuperset(map(type, texts)):
+            texts = _checked_json_texts(item, index)
+        result.append(_instance(_json_values(*texts), None, f"item {index} of the JSON array"))
     return _check_identifiers(result, lambda i: (None, f"item {i} of the JSON array"))
 
 

@@ -19,12 +19,14 @@ from __future__ import annotations
 import itertools
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # Cell text: words joined by single spaces; cells are separated by two or more spaces.
 _CHUNK = re.compile(r"[^ ]+(?: [^ ]+)*")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Splits a row into its ASCII stretches and, between them, its other characters one by one.
+_SPLIT = re.compile(r"([^\x00-\x7f])")
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,7 @@ class _Widths:
         self.zero: set[str] = set()  # combining marks, variation selectors, the zero-width joiner
         self.emoji: set[str] = set()
         self.ambiguous: set[str] = set()
-        # Per reading, what `str.translate` turns a two-column character into: itself and the filler.
-        self.layouts: dict[Reading, dict[int, str]] = {reading: {} for reading in READINGS}
+        self.wide: dict[Reading, set[str]] = {reading: set() for reading in READINGS}  # two columns
 
     def learn(self, chars: set[str]) -> None:
         import unicodedata  # only rows with a non-ASCII character get here
@@ -76,9 +77,8 @@ class _Widths:
                 self.zero.add(char)
                 continue
             width = unicodedata.east_asian_width(char)
-            code = ord(char)
             if width in ("W", "F"):
-                emoji = any(low <= code <= high for low, high in _EMOJI_BLOCKS)
+                emoji = any(low <= ord(char) <= high for low, high in _EMOJI_BLOCKS)
                 if emoji:
                     self.emoji.add(char)
                 wide = [reading for reading in READINGS if not emoji or reading[0] == 2]
@@ -88,22 +88,31 @@ class _Widths:
             else:
                 wide = []
             for reading in wide:
-                self.layouts[reading][code] = char + _FILL
+                self.wide[reading].add(char)
 
-    def readings(self, chars: set[str]) -> list[Reading]:
-        """The rule sets that lay out a row holding `chars` differently, in `READINGS` order."""
+    def readings(self, chars: set[str]) -> Iterator[Reading]:
+        """The rule sets that lay out a row holding `chars` differently, in `READINGS` order; the others are
+        worked out only when the first (the current SDK's, under which nearly every row lines up) fails."""
+        first = READINGS[0]
+        yield first
         emoji = not self.emoji.isdisjoint(chars)
         ambiguous = not self.ambiguous.isdisjoint(chars)
-        first = READINGS[0]
-        return [r for r in READINGS if (emoji or r[0] == first[0]) and (ambiguous or r[1] == first[1])]
+        for r in READINGS[1:]:
+            if (emoji or r[0] == first[0]) and (ambiguous or r[1] == first[1]):
+                yield r
+
+    def lay_out(self, pieces: list[str], reading: Reading) -> str:
+        """The row split by `_SPLIT`, each two-column character followed by the filler (no zero-width one)."""
+        wide = self.wide[reading]
+        return "".join([piece + _FILL if piece in wide else piece for piece in pieces])
 
     def extras(self, text: str, reading: Reading) -> list[tuple[int, int]]:
         """(index, columns beyond one) of each character of `text` that does not take one column."""
-        layout = self.layouts[reading]
+        wide = self.wide[reading]
         return [
-            (i, -1 if char in self.zero else len(layout.get(ord(char), char)) - 1)
+            (i, -1 if char in self.zero else 1)
             for i, char in enumerate(text)
-            if not char.isascii() and (char in self.zero or ord(char) in layout)
+            if not char.isascii() and (char in self.zero or char in wide)
         ]
 
 
@@ -182,24 +191,63 @@ def row_cutter(columns: Sequence[Column], *, slack: int = 2) -> Callable[[str], 
             return None
         return list(cells_of(padded))
 
+    shifted: dict[int, tuple[Callable[[str], Any], Any, Callable[[str], Any]] | None] = {}
+
+    def shifted_by(extra: int) -> tuple[Callable[[str], Any], Any, Callable[[str], Any]] | None:
+        """`gaps_of`, `clear`, `cells_of` for a row whose later cells sit `extra` places left of the header
+        (None when a column would start too early to slice there)."""
+        if extra not in shifted:
+            moved = [start - extra for start in inner]
+            if not sliceable or moved[0] < reach:
+                shifted[extra] = None
+            else:
+                gaps = operator.itemgetter(*(slice(start - reach, start) for start in moved))
+                cells = operator.itemgetter(*map(slice, [0, *moved], [*moved, None]))
+                shifted[extra] = (gaps, gaps(" " * moved[-1]), cells)
+        return shifted[extra]
+
+    def cut_first_wide(text: str, chars: list[str]) -> list[str] | None:
+        """The cells of a row whose only non-ASCII characters are in its first cell and which lines up
+        under the current SDK's rules: the rest of the row is ASCII, sliced as such once shifted. None
+        otherwise. (Nearly every non-ASCII row of a listing is so: the name holds the wide characters.)"""
+        extra = sum(map(_WIDTHS.wide[READINGS[0]].__contains__, chars))
+        cutter = shifted_by(extra)
+        if cutter is None or not text[inner[0] - extra - reach :].isascii():
+            return None
+        gaps, clear_gaps, cells = cutter
+        padded = text.ljust(width - extra)
+        if gaps(padded) != clear_gaps:
+            return None
+        pieces = cells(padded)
+        if not all(piece[:1] != " " or not piece.strip(" ") for piece in pieces):
+            return None
+        return list(map(str.strip, pieces, itertools.repeat(" ")))
+
     def cut_wide(text: str) -> list[str]:
-        chars = set(_NON_ASCII.findall(text))
-        _WIDTHS.learn(chars)
-        readings = _WIDTHS.readings(chars)
+        chars = _SPLIT.findall(text)
+        if not _WIDTHS.known.issuperset(chars):
+            _WIDTHS.learn(set(chars))
+        if _WIDTHS.zero.isdisjoint(chars):
+            cells = cut_first_wide(text, chars)
+            if cells is not None:
+                return cells
+        return cut_any_wide(text, set(chars))
+
+    def cut_any_wide(text: str, chars: set[str]) -> list[str]:
+        pieces = _SPLIT.split(text)
         if not _WIDTHS.zero.isdisjoint(chars):
-            return _cut_with_zero_width(text, readings)
+            return _cut_with_zero_width(text, list(_WIDTHS.readings(chars)))
         fallback = None
-        for reading in readings:
-            pieces = sliced(text.translate(_WIDTHS.layouts[reading]))
-            if pieces is None:
+        for reading in _WIDTHS.readings(chars):
+            cells = sliced(_WIDTHS.lay_out(pieces, reading))
+            if cells is None:
                 continue
-            if all(piece[:1] != " " or not piece.strip(" ") for piece in pieces):
-                return [piece.replace(_FILL, "").strip(" ") for piece in pieces]
-            fallback = fallback or pieces
+            if all(cell[:1] != " " or not cell.strip(" ") for cell in cells):
+                return [cell.replace(_FILL, "").strip(" ") for cell in cells]
+            fallback = fallback or cells
         if fallback is not None:
-            return [piece.replace(_FILL, "").strip(" ") for piece in fallback]
-        cells = by_runs(text.translate(_WIDTHS.layouts[readings[0]]))
-        return [cell.replace(_FILL, "") for cell in cells]
+            return [cell.replace(_FILL, "").strip(" ") for cell in fallback]
+        return [cell.replace(_FILL, "") for cell in by_runs(_WIDTHS.lay_out(pieces, READINGS[0]))]
 
     def _cut_with_zero_width(text: str, readings: list[Reading]) -> list[str]:
         # A character of no width cannot be laid out column by column: map display columns to characters.
@@ -220,12 +268,17 @@ def row_cutter(columns: Sequence[Column], *, slack: int = 2) -> Callable[[str], 
             return [piece.strip(" ") for piece in fallback]
         return by_runs(text, _WIDTHS.extras(text, readings[0]))
 
+    if gaps_of is None or cells_of is None:
+        return lambda text: cut_wide(text) if not text.isascii() else by_runs(text)
+
     def cut(text: str) -> list[str]:
         if not text.isascii():
             return cut_wide(text)
-        cells = sliced(text)  # padding adds no run, and makes a row whose last cells are empty sliceable
-        if cells is None:
-            return by_runs(text)
-        return list(map(str.strip, cells, itertools.repeat(" ")))
+        # `sliced`, inline: this runs for every row of a listing. Padding adds no run, and makes a row
+        # whose last cells are empty sliceable as well.
+        padded = text.ljust(width)
+        if gaps_of(padded) == clear:
+            return list(map(str.strip, cells_of(padded), itertools.repeat(" ")))
+        return by_runs(text)
 
     return cut
