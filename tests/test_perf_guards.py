@@ -164,6 +164,7 @@ def test_a_1_000_instance_json_listing_parses_to_every_instance(tmp_path: Path) 
 # The parsers read a long listing in one pass and take shortcuts where the result cannot differ; these
 # pin each shortcut to what it stands for, without timing anything.
 
+CRN = "crn:v1:bluemix:public:aiopenscale:us-south:a/0123:4b5c6d00-0000-4000-8000-0000000000ab::"
 TABLE = (
     "Retrieving instances with type service_instance in all resource groups in all locations...\nOK\n"
     "Name                  Location   State    Type               Resource Group ID\n"
@@ -172,7 +173,7 @@ TABLE = (
 )
 BLOCKS = (
     "Name:                  openscale-1\n"
-    "ID:                    crn:v1:bluemix:public:aiopenscale:us-south:a/0123:4b5c6d00-0000-4000-8000-000000000001::\n"
+    f"ID:                    {CRN}\n"
     "Location:              us-south\n"
     "State:                 active\n"
 )
@@ -343,7 +344,14 @@ def test_a_json_value_is_read_where_the_normalised_output_starts_it(text: str, v
 @pytest.mark.parametrize(
     ("item", "key"),
     [
-        ({"crn": "crn:v1:bluemix:public:aiopenscale:us-south:a/0123:4b5c6d00-0000-4000-8000-000000000001::", "id": 5, "name": 3}, "name"),
+        (
+            {
+                "crn": CRN,
+                "id": 5,
+                "name": 3,
+            },
+            "name",
+        ),
         ({"crn": "", "id": 5, "name": 3}, "id"),
         ({"name": "os", "guid": "g", "plan_name": "", "resource_plan_name": ["lite"]}, "resource_plan_name"),
         ({"name": "os", "guid": "g", "state": "active", "updated_at": 0}, "updated_at"),
@@ -362,9 +370,9 @@ def test_a_json_value_that_is_not_a_string_is_refused_naming_the_first_key_read(
 def test_a_json_value_that_is_not_a_string_is_ignored_where_the_key_before_it_already_gave_one() -> None:
     from openscale_creds.parsers import parse_instances
 
-    crn = "crn:v1:bluemix:public:aiopenscale:us-south:a/0123:4b5c6d00-0000-4000-8000-000000000001::"
+    crn = CRN
     (found,) = parse_instances(
         json.dumps([{"name": "os", "crn": crn, "id": 5, "plan_name": "lite", "resource_plan_name": 7}])
     )
 
-    assert (found.crn, found.guid, found.plan) == (crn, "4b5c6d00-0000-4000-8000-000000000001", "lite")
+    assert (found.crn, found.guid, found.plan) == (crn, "4b5c6d00-0000-4000-8000-0000000000ab", "lite")
