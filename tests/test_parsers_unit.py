@@ -804,16 +804,13 @@ def test_parse_instance_refuses_a_list_table_it_cannot_take_a_guid_from() -> Non
         parse("instance", text)
 
 
-@pytest.mark.parametrize(
-    "key", ["", "-", "short", "has a space in it 0000000000", "ke\u00ffy-0000000000000000000000"]
-)
-def test_parse_api_key_refuses_a_result_without_a_usable_key_and_never_shows_it(key: str) -> None:
-    text = _key_table("ID            ApiKey-1", "Name          k", f"API Key       {key}".rstrip())
-    with pytest.raises(ParseError) as caught:
-        parse_api_key(text)
-    assert not key.strip("-") or key not in str(caught.value)
-    with pytest.raises(ParseError):
-        parse_api_key(json.dumps({"name": "k", "id": "ApiKey-1", "apikey": key}))
+def test_parse_api_key_refuses_a_result_without_a_key() -> None:
+    for row in ("API Key", "API Key       -"):
+        with pytest.raises(ParseError, match="no API key value"):
+            parse_api_key(_key_table("ID            ApiKey-1", "Name          k", row))
+    for value in (None, "", "   "):
+        with pytest.raises(ParseError, match="API key value"):
+            parse_api_key(json.dumps({"name": "k", "id": "ApiKey-1", "apikey": value}))
 
 
 def test_the_parse_command_exits_7_on_an_instance_without_a_guid_and_a_key_table_without_a_key() -> None:

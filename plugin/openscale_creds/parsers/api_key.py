@@ -17,9 +17,9 @@ object with `name`, `id`, `apikey`, `description`, `created_at`, `locked`.
 
 Empty values: a description shown as `-` (text) or `""` (JSON) and a missing one are all None.
 `Locked` other than true/false is None. A result must carry a name and the key itself
-(`validate.api_key`: 20 or more letters, digits, `-`, `_`, or a doc sample's `<redacted>`): output
-without them (`--file` moved the key into a file, a cut-off table) is unrecognised output, since the key
-exists only in it. Errors never quote a line of this output: it holds a key.
+(`validate.api_key`): output without them (`--file` moved the key into a file, a cut-off table) is
+unrecognised output, since the key exists only in it. Errors never quote a line of this output: it
+holds a key.
 """
 
 from __future__ import annotations
