@@ -1,5 +1,7 @@
 """Stages every parser shares: normalising raw `ibmcloud` output, dropping banners and notices,
-finding JSON and failures, and splitting key/value and list tables.
+finding JSON and failures (all four behind `open_output`, the opening of every parser), reading JSON
+strings, and splitting key/value tables. List tables are cut in `table` (re-exported here); what counts
+as a GUID, CRN or key is decided in `validate`; the facts about the CLI's words live in `..rules`.
 
 Line numbers handed to `ParseError` count lines of the *normalised* text (CR and CRLF both end a line),
 starting at 1, so they match what a user sees after `openscale-creds parse` echoes the input back.
