@@ -147,10 +147,6 @@ def _from_blocks(lines: Sequence[Line]) -> list[ServiceInstance]:
     return _check_identifiers(found, lambda i: (starts[i], "the instance"))
 
 
-# `-` or nothing means none.
-_NONE_IF_EMPTY: dict[str, str | None] = {"": None, "-": None}
-
-
 def _text_values(values: dict[str, str]) -> dict[str, str | None]:
     """Cells -> every field of the model, in field order: padding is not part of a value, and `-` or
     nothing means none (`empty_to_none`, inlined: this runs for every cell of a listing)."""
@@ -250,14 +246,13 @@ def _from_table(lines: Sequence[Line], *, need_guids: bool) -> list[ServiceInsta
         for i, into in wraps:
             if cells[i]:
                 previous[into] = f"{previous[into]} {cells[i]}" if previous[into] else cells[i]
-    names = list(source)
-    read = operator.itemgetter(*source.values())  # a header has a Name and a State column at least
     result = []
     for line, cells in rows:
-        # `_text_values`, in a few calls into C: this runs for every row of a listing.
-        texts = list(map(str.strip, read(cells)))
+        # `_text_values`, read straight from the cells: this runs for every row of a listing.
         values = _NO_FIELDS.copy()
-        values.update(zip(names, map(_NONE_IF_EMPTY.get, texts, texts), strict=True))
+        for field, i in source.items():
+            text = cells[i].strip()
+            values[field] = None if text in ("", "-") else text
         result.append(_instance(values, line, "the table row", guid_required=need_guids))
     # Only what the table shows needs checking: most tables have no GUID or CRN column.
     shown = [

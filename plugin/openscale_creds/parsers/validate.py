@@ -56,7 +56,8 @@ def check(
 def first_invalid(kind: Kind, values: Sequence[str | None]) -> int | None:
     """The index of the first of `values` that is not a `kind`, None and "" counting as absent; None if all
     are. Taken in a few calls into C when, as nearly always, every value has the common form."""
-    present = list(filter(None, values))
+    # Each distinct value once: a listing repeats its few resource group IDs on every row.
+    present = [value for value in set(values) if value]
     if kind == "CRN":
         joined = "\n".join(present)
         # Without whitespace a CRN's fields are simply what lies between colons, which matches faster.
