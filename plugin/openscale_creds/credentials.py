@@ -58,11 +58,12 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from openscale_creds import errors
+from openscale_creds.choices import CREDENTIAL_FORMATS
 
 if TYPE_CHECKING:
     from openscale_creds.shellquote import Dialect
 
-FORMATS: tuple[str, ...] = ("yaml", "json", "env", "powershell", "cmd", "fish", "dotenv")
+FORMATS: tuple[str, ...] = CREDENTIAL_FORMATS
 
 DOCUMENT_KEYS: tuple[str, ...] = (
     "apikey",

@@ -72,7 +72,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import errors, redact
+from . import choices, errors, redact
 
 if TYPE_CHECKING:
     import ssl
@@ -276,17 +276,7 @@ _SINGULAR = {
     "subscription_id": "subscription_ids",
     "deployment_id": "deployment_ids",
 }
-ID_FIELDS: tuple[str, ...] = (
-    "data_mart_id",
-    "service_url",
-    "api_version",
-    "binding_id",
-    "binding_ids",
-    "subscription_id",
-    "subscription_ids",
-    "deployment_id",
-    "deployment_ids",
-)
+ID_FIELDS: tuple[str, ...] = choices.ID_FIELDS
 
 
 def ids_field(ids: OpenScaleIds, field: str) -> str:
