@@ -680,6 +680,9 @@ class _ShellLexer:
     def _fail(self, problem: str, hint: str | None = None) -> errors.UsageError:
         return _line_error(self.fmt, self.lineno, problem, hint)
 
+    def _interpreted(self) -> errors.UsageError:
+        return self._fail("has an unquoted character the shell would interpret", "quote the value with '...'")
+
     def _open_word(self) -> list[str]:
         if self.word is None:
             self.word = []
@@ -703,7 +706,8 @@ class _ShellLexer:
 
     def _hash(self, ch: str) -> None:
         if self.word is not None:  # inside a word, # is an ordinary character
-            self._word_character(ch)
+            self.word.append(ch)
+            self.i += 1
             return
         end = self.text.find("\n", self.i)
         end = len(self.text) if end == -1 else end
@@ -749,10 +753,10 @@ class _ShellLexer:
 
     def _backslash(self, ch: str) -> None:
         text, i = self.text, self.i
-        # fish's backslash escapes are not read here; a backslash before a CR or at the very end is refused.
+        # Refused: fish's escapes outside quotes (\n, \xHH, ...), which this reader does not follow,
+        # and in sh a backslash that escapes a CR or ends the text.
         if self.fish or i + 1 >= len(text) or text[i + 1] == "\r":
-            self._bare(ch)
-            return
+            raise self._interpreted()
         if text[i + 1] == "\n":
             self.lineno += 1
         else:
@@ -767,14 +771,12 @@ class _ShellLexer:
 
     def _bare(self, ch: str) -> None:
         if ch not in _BARE:
-            raise self._fail(
-                "has an unquoted character the shell would interpret", "quote the value with '...'"
-            )
-        self._word_character(ch)
-
-    def _word_character(self, ch: str) -> None:
-        self._open_word().append(ch)
-        self.i += 1
+            raise self._interpreted()
+        text, end = self.text, self.i + 1
+        while end < len(text) and text[end] in _BARE:  # the whole run at once: most of a file is bare
+            end += 1
+        self._open_word().append(text[self.i : end])
+        self.i = end
 
 
 def _read_env(text: str) -> _Read:
