@@ -151,7 +151,9 @@ def _wait_until_ready(service: SecretService, daemon: subprocess.Popen[bytes]) -
             raise RuntimeError(f"gnome-keyring-daemon exited with {daemon.returncode}")
         with contextlib.closing(open_dbus_connection(bus=service.address)) as conn:
             if secretstorage.check_service_availability(conn):
-                with contextlib.suppress(secretstorage.exceptions.SecretServiceNotAvailableException):
+                # Until the daemon has created its login collection, the alias points at an object that
+                # does not exist yet ("Object does not exist at path ..."): not ready, not a failure.
+                with contextlib.suppress(secretstorage.exceptions.SecretStorageException):
                     if not secretstorage.get_default_collection(conn).is_locked():
                         return
         if time.monotonic() > deadline:
