@@ -156,8 +156,8 @@ def _leftover(side: Path) -> _Leftover | None:
         creds, fmt = load_credentials_with_format(side)
     except CredsError as exc:
         raise Refused(
-            f"{side} is in the way and cannot be read as credentials: {exc.message}",
-            hint="if it holds no key you need, remove it and run rotate again",
+            f"a file left by an earlier rotate is in the way: {exc.message}",
+            hint=f"if {side} holds no key you need, remove it and run rotate again",
         ) from None
     return _Leftover(creds, fmt)
 
