@@ -134,7 +134,7 @@ def _why(exc: OSError) -> str:
     if isinstance(exc, BrokenPipeError):
         return "the program reading it has exited"
     if exc.errno == errno.EBADF:
-        return "it is closed"
+        return "it is closed or open only for reading"
     return (exc.strerror or type(exc).__name__).lower()
 
 
