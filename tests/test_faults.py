@@ -7,6 +7,7 @@ Every failure must end in the documented exit code with a one-line cause (never 
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from _e2e import DEMO_ACCOUNT, DEMO_KEY, INSTANCE, INSTANCE_GUID, PASSCODES, World
+from _e2e import DEMO_ACCOUNT, DEMO_KEY, INSTANCE, INSTANCE_GUID, PASSCODES, UNICODE_INSTANCE, World
 from _faults_helpers import (
     Running,
     alive,
@@ -40,7 +41,7 @@ from _faults_helpers import (
     wait_until,
     write_hook_env,
 )
-from conftest import FAKE_IBMCLOUD, INSTALLED, run_cli
+from conftest import FAKE_IBMCLOUD, INSTALLED, Result, run_cli
 
 # Process groups, POSIX signals and modes, /proc: the Windows side is covered by the unit layers.
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process and file semantics")
@@ -499,7 +500,12 @@ def test_ctrl_c_while_the_key_is_created_exits_130_with_the_key_already_saved(wo
     run.interrupt()
     code = run.finish()
     assert_interrupted_cleanly(run, code, world, out)
-    assert yaml.safe_load(out.read_text(encoding="utf-8"))["apikey"] == key
+    saved = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert saved["apikey"] == key
+    # The interrupt says the key is safe, and where: not a bare "interrupted".
+    assert f"the new API key {saved['api_key_name']} ({saved['api_key_id']}) was written to {out}" in (
+        one_line_cause(run.stderr)
+    )
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert survivors(fake_pids(world)) == []
 
@@ -818,3 +824,333 @@ def test_an_output_folder_inside_another_users_folder_is_refused_before_a_key(wo
 
 
 # === end of the output-folder section ================================================================
+
+
+# === a new key and a stdout that cannot take it (issue 12 §1, §6, §8) ===============================
+
+NEW_KEY = "fake-key-for-a-stdout-that-fails-00000000"
+
+
+def run_redirected(args: list[str], redirect: str, env: dict[str, str], *, timeout: float = 60) -> Result:
+    """The installed command run by bash with `redirect` after it (`>&-`, `>/dev/full`, `| true`,
+    `2>&-`, `<&-`); `pipefail`, so the exit code is the command's even in a pipeline."""
+    done = subprocess.run(
+        ["bash", "-c", f'set -o pipefail; "$@" {redirect}', "bash", str(INSTALLED), *args],
+        env={**os.environ, "OPENSCALE_CREDS_IBMCLOUD": str(FAKE_IBMCLOUD), **env},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=timeout,
+        check=False,
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def key_to_stdout(command: str) -> list[str]:
+    """`setup --out -` or `api-key create` without `--file`: the new key's only copy goes to stdout."""
+    if command == "setup":
+        return ["setup", "--instance", INSTANCE, "--format", "env", "--out", "-"]
+    return ["api-key", "create", "stdout-key"]
+
+
+@pytest.mark.parametrize("command", ["setup", "api-key create"])
+@pytest.mark.parametrize("redirect", [">&-", ">/dev/full", "| true", "| head -c0"])
+def test_a_stdout_that_cannot_take_the_new_key_exits_10_and_leaves_no_live_key(
+    world: World, command: str, redirect: str
+) -> None:
+    log_in(world)
+    env = env_for(world, IBMCLOUD_API_KEY=DEMO_KEY, FAKE_IBMCLOUD_NEW_APIKEY=NEW_KEY)
+    done = run_redirected(key_to_stdout(command), redirect, env)
+    assert done.returncode == 10, done.stderr
+    cause = one_line_cause(done.stderr)  # with `| true` too: never silent
+    assert "standard output" in cause
+    assert NEW_KEY not in done.stderr
+    assert keys_created(world) == []  # no key is left alive in IBM Cloud
+    if redirect in (">&-", ">/dev/full"):
+        assert create_calls(world) == 0  # seen before the key was created
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["setup", "api-key create"])
+def test_a_pipe_reader_that_leaves_while_the_key_is_created_gets_that_key_deleted(
+    world: World, command: str
+) -> None:
+    log_in(world)
+    env = env_for(
+        world, IBMCLOUD_API_KEY=DEMO_KEY, FAKE_IBMCLOUD_NEW_APIKEY=NEW_KEY, FAKE_IBMCLOUD_LATENCY="0.5"
+    )
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen(
+        [str(INSTALLED), "--timeout", "20", *key_to_stdout(command)],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "OPENSCALE_CREDS_IBMCLOUD": str(FAKE_IBMCLOUD), **env},
+    )
+    os.close(write_end)
+    try:
+        # The pipe still has its reader when the tool checks it; the reader leaves during the creation.
+        hanging_call_started(world, "iam api-key-create")
+        os.close(read_end)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stderr = err.decode("utf-8", errors="replace")
+    assert proc.returncode == 10, stderr
+    cause = one_line_cause(stderr)
+    assert "cannot write the new key to standard output: the program reading it has exited" in cause
+    assert "so it was deleted" in cause
+    assert NEW_KEY not in stderr
+    assert create_calls(world) == 1 and keys_created(world) == []
+
+
+# --- an `api-key-create` answer without the key's value (issue 12 §2) -------------------------------
+
+NO_VALUE = """\
+#!{python}
+# Runs the fake, but takes the key's value out of what `iam api-key-create` prints: the key exists.
+import json, os, subprocess, sys
+fake = {fake!r}
+if sys.argv[1:3] == ["iam", "api-key-create"]:
+    done = subprocess.run([fake, *sys.argv[1:]], capture_output=True, text=True)
+    data = json.loads(done.stdout)
+    if os.environ["NO_VALUE"] == "missing":
+        del data["apikey"]
+    else:
+        data["apikey"] = ""
+    sys.stdout.write(json.dumps(data, indent=2))
+    sys.exit(done.returncode)
+os.execv(fake, [fake, *sys.argv[1:]])
+"""
+
+
+@pytest.mark.parametrize("command", ["setup", "api-key create"])
+@pytest.mark.parametrize("answer", ["missing", "empty"])
+def test_an_api_key_create_answer_without_the_value_exits_7_and_deletes_that_key(
+    world: World, command: str, answer: str
+) -> None:
+    log_in(world)
+    wrapper = world.tmp / "ibmcloud-no-value"
+    wrapper.write_text(NO_VALUE.format(python=sys.executable, fake=str(FAKE_IBMCLOUD)), encoding="utf-8")
+    wrapper.chmod(0o755)
+    out = world.tmp / "creds.yaml"
+    args = setup_args(out) if command == "setup" else ["api-key", "create", "no-value-key"]
+    env = env_for(world, IBMCLOUD_API_KEY=DEMO_KEY, OPENSCALE_CREDS_IBMCLOUD=str(wrapper), NO_VALUE=answer)
+    done = run_cli(args, env=env)
+    assert done.returncode == 7, done.stderr
+    cause = one_line_cause(done.stderr)
+    assert "answered without the value of the new API key" in cause
+    assert create_calls(world) == 1
+    assert keys_created(world) == [] and "so it was deleted" in cause
+    assert not out.exists() and done.stdout == ""
+
+
+# --- "a key may exist" only when the request could have left (issue 12 §8) --------------------------
+
+BAD_INTERPRETER = "#!/nonexistent/python3\n"
+
+
+@pytest.mark.parametrize("case", ["ibmcloud rejects its command line", "no session", "ibmcloud cannot start"])
+def test_no_key_is_said_to_maybe_exist_when_the_create_request_never_left(world: World, case: str) -> None:
+    env = env_for(world)
+    if case == "ibmcloud rejects its command line":
+        log_in(world)
+        env.update(FAKE_IBMCLOUD_FAULT="incorrect-usage", FAKE_IBMCLOUD_FAULT_ON="iam api-key-create")
+        code = 8
+    elif case == "ibmcloud cannot start":
+        broken = world.tmp / "ibmcloud"
+        broken.write_text(BAD_INTERPRETER, encoding="utf-8")
+        broken.chmod(0o755)
+        env["OPENSCALE_CREDS_IBMCLOUD"] = str(broken)
+        code = 3
+    else:
+        code = 4
+    done = run_cli(["api-key", "create", "never-sent"], env=env)
+    assert done.returncode == code, done.stderr
+    cause = one_line_cause(done.stderr)
+    assert "may exist" not in cause and "ibmcloud iam api-keys" not in cause
+    assert keys_created(world) == []
+
+
+# --- an interrupted rotate, and the next one (issue 12 §3) ------------------------------------------
+
+
+def credentials_for(world: World, out: Path, *extra: str, instance: str = INSTANCE) -> dict[str, str]:
+    """Run setup for `instance` into `out` (json); what it saved."""
+    args = ["setup", "--instance", instance, "--out", str(out), "--format", "json", *extra]
+    done = run_cli(args, env=env_for(world, IBMCLOUD_API_KEY=DEMO_KEY))
+    assert done.returncode == 0, done.stderr
+    saved: dict[str, str] = json.loads(out.read_text(encoding="utf-8"))
+    return saved
+
+
+def run_fake(world: World, *args: str) -> subprocess.CompletedProcess[str]:
+    """The fake `ibmcloud` itself, in the session `log_in` left, as a person would run it."""
+    env = {**os.environ, **env_for(world)}
+    return subprocess.run([str(FAKE_IBMCLOUD), *args], env=env, capture_output=True, text=True, check=False)
+
+
+def live_key_ids(world: World) -> set[str]:
+    return {key["id"] for key in keys_created(world)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_an_interrupted_rotate_says_where_each_key_is_and_the_next_rotate_finishes_it(
+    world: World, signame: str
+) -> None:
+    out = world.tmp / "creds.json"
+    old = credentials_for(world, out)
+    side = out.with_name(out.name + ".new")
+    env = env_for(world, FAKE_IBMCLOUD_LATENCY="0.8")
+    run = Running(["--timeout", "10", "rotate", str(out)], env)
+    wait_until("rotate's `iam api-key-create`", lambda: create_calls(world) == 2)  # setup's was the first
+    run.proc.send_signal(getattr(signal, signame))
+    code = run.finish()
+    assert code == 130, run.stderr
+    cause = one_line_cause(run.stderr)
+    new = json.loads(side.read_text(encoding="utf-8"))
+    assert f"{out} still holds the old, working key {old['api_key_id']}" in cause
+    assert f"the new key {new['api_key_id']} is in {side}" in cause
+    assert f"openscale-creds rotate {out}" in cause
+    assert json.loads(out.read_text(encoding="utf-8"))["apikey"] == old["apikey"]
+
+    again = run_cli(["rotate", str(out)], env=env_for(world))
+    assert again.returncode == 0, again.stderr
+    assert "--force" not in again.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["apikey"] == new["apikey"]
+    assert not side.exists()
+    assert create_calls(world) == 2  # setup's key and the interrupted rotate's: no third one
+    assert live_key_ids(world) == {new["api_key_id"]}  # the old key is deleted
+
+
+@pytest.mark.parametrize("leftover", ["a key for another instance", "a key that no longer works"])
+def test_rotate_deletes_the_key_in_a_stale_side_file_removes_it_and_rotates(
+    world: World, leftover: str
+) -> None:
+    out = world.tmp / "creds.json"
+    side = out.with_name(out.name + ".new")
+    if leftover == "a key for another instance":
+        stale = credentials_for(world, side, "--group", "AI Lab", instance=UNICODE_INSTANCE)
+    else:
+        stale = credentials_for(world, side)
+        deleted = run_fake(world, "iam", "api-key-delete", stale["api_key_id"], "-f")
+        assert deleted.returncode == 0, deleted.stderr
+    old = credentials_for(world, out)
+    done = run_cli(["rotate", str(out)], env=env_for(world))
+    assert done.returncode == 0, done.stderr
+    assert f"{side} is left from an earlier rotate and holds {leftover}" in done.stderr
+    assert f"Removed {side}" in done.stderr
+    assert not side.exists()
+    new = json.loads(out.read_text(encoding="utf-8"))
+    assert new["apikey"] not in (old["apikey"], stale["apikey"])
+    assert stale["api_key_id"] not in live_key_ids(world) and old["api_key_id"] not in live_key_ids(world)
+
+
+def test_rotate_refuses_an_unreadable_side_file_without_removing_it_or_creating_a_key(world: World) -> None:
+    out = world.tmp / "creds.json"
+    credentials_for(world, out)
+    side = out.with_name(out.name + ".new")
+    side.write_text("not: [credentials\n", encoding="utf-8")
+    done = run_cli(["rotate", str(out)], env=env_for(world))
+    assert done.returncode == 10, done.stderr
+    cause = one_line_cause(done.stderr)
+    assert "left by an earlier rotate is in the way" in cause and "remove it" in cause
+    assert "--force" not in cause  # rotate has no such option
+    assert side.read_text(encoding="utf-8") == "not: [credentials\n"
+    assert create_calls(world) == 1  # only setup's
+
+
+# --- bad input ends in its documented exit code, never "internal error" (issue 12 §6) ---------------
+
+
+def nul_key_file(folder: Path) -> Path:
+    path = folder / "key-with-nul.txt"
+    path.write_bytes(b"demo-apikey\x00-00000000\n")
+    return path
+
+
+def utf16_key_file(folder: Path) -> Path:
+    path = folder / "key-utf16.txt"
+    path.write_bytes(DEMO_KEY.encode("utf-16"))  # what Notepad's "Unicode" saves: a NUL after each letter
+    return path
+
+
+BAD_INPUT = [
+    ("--timeout inf", ["--timeout", "inf", "instance", INSTANCE], "", 2),
+    ("--timeout nan", ["--timeout", "nan", "instance", INSTANCE], "", 2),
+    ("--timeout -1", ["--timeout", "-1", "instance", INSTANCE], "", 2),
+    ("--timeout 0", ["--timeout", "0", "instance", INSTANCE], "", 2),
+    ("--timeout 1e400", ["--timeout", "1e400", "instance", INSTANCE], "", 2),
+    ("--passcode-stdin, stdin closed", ["login", "--sso", "--passcode-stdin", "--no-region"], "<&-", 2),
+    ("failing login, stderr closed", ["login"], "2>&-", 4),
+    ("failing login, stderr unread", ["login"], "2>&1 | true", 4),
+    ("doctor, stdout closed", ["doctor"], ">&-", 10),
+    ("doctor, stdout full", ["doctor"], ">/dev/full", 10),
+    ("instance, stdout closed", ["instance", INSTANCE, "--field", "guid"], ">&-", 10),
+    ("instance, stdout full", ["instance", INSTANCE, "--field", "guid"], ">/dev/full", 10),
+    ("instance, reader gone", ["instance", INSTANCE, "--field", "guid"], "| true", 0),
+    ("NUL in --apikey-file", ["login", "--apikey-file", "{nul}"], "", 2),
+    ("UTF-16 --apikey-file", ["login", "--apikey-file", "{utf16}"], "", 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "redirect", "code"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT]
+)
+def test_bad_input_exits_with_its_documented_code_and_never_as_an_internal_error(
+    world: World, args: list[str], redirect: str, code: int
+) -> None:
+    log_in(world)
+    env = env_for(world)
+    if args == ["login"]:
+        env["IBMCLOUD_API_KEY"] = "not-a-key-the-fake-knows-0000000000000"
+    files = {"nul": str(nul_key_file(world.tmp)), "utf16": str(utf16_key_file(world.tmp))}
+    done = run_redirected([arg.format(**files) for arg in args], redirect, env)
+    assert done.returncode == code, done.stderr
+    assert "internal error" not in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+    if code in (2, 10) and "2>" not in redirect:
+        error_lines = [line for line in done.stderr.splitlines() if "rror" in line]
+        assert len(error_lines) == 1, done.stderr  # one line that names the cause
+    if code == 0:
+        assert done.stderr == ""  # a reader that left is not an error
+
+
+# --- hostile credential and key files, through the installed command (issue 12 §5) ------------------
+
+PROMPT = 10.0  # seconds; a hang is forever
+
+
+def hostile_file(kind: str, folder: Path) -> tuple[Path, str]:
+    path = folder / "hostile.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+        return path, "is a named pipe (FIFO), not a regular file"
+    if kind == "/dev/zero symlink":
+        path.symlink_to("/dev/zero")
+        return path, "is a character device, not a regular file"
+    with open(path, "wb") as fobj:
+        fobj.truncate(100 * 1024 * 1024)  # sparse: costs no disk, but reading it would take 100 MB
+    return path, "is larger than 64 kB"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero symlink", "100 MB file"])
+@pytest.mark.parametrize("use", ["verify FILE", "ids --credentials FILE", "login --apikey-file FILE"])
+def test_a_hostile_credentials_or_key_file_is_refused_promptly_in_one_line(
+    world: World, kind: str, use: str
+) -> None:
+    path, reason = hostile_file(kind, world.tmp)
+    args = [str(path) if word == "FILE" else word for word in use.split()]
+    started = time.monotonic()
+    try:
+        done = run_cli(args, env=env_for(world), timeout=PROMPT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`{use}` with a {kind} did not end within {PROMPT} s")
+    assert time.monotonic() - started < PROMPT
+    assert done.returncode == 2, done.stderr
+    cause = one_line_cause(done.stderr)
+    assert reason in cause and str(path) in cause
+    assert world.calls() == []  # refused before any ibmcloud call

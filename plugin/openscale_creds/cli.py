@@ -9,6 +9,7 @@ minimal, and everything heavy is imported inside the command that needs it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -23,7 +24,7 @@ import typer
 
 from openscale_creds import __version__
 from openscale_creds.choices import SHELLS
-from openscale_creds.errors import CredsError, ExitCode, UnrecognisedOutput
+from openscale_creds.errors import CredsError, ExitCode, ReaderGone, UnrecognisedOutput, UsageError
 
 if TYPE_CHECKING:
     from openscale_creds.ibmcloud import IbmCloudCli
@@ -62,6 +63,11 @@ class Settings:
         from openscale_creds.ui import TerminalUi
         from openscale_creds.workflow.login import renew_sessions_with_key
 
+        if passcode_stdin and sys.stdin is None:
+            raise UsageError(
+                "--passcode-stdin: standard input is closed, so no one-time code can be read",
+                hint="pipe the code in",
+            )
         ui = TerminalUi(passcode_stdin=passcode_stdin)
         log = ui.log if self.verbose else None
         cloud = IbmCloudCli(Runner(resolve_ibmcloud(self.ibmcloud), timeout=self.timeout, log=log))
@@ -96,6 +102,21 @@ def choice_option(name: str, values: tuple[str, ...], help: str, *, metavar: str
     return typer.Option(name, metavar=metavar, click_type=choice(values), help=listed)
 
 
+# A day: longer is no limit at all, and far larger values overflow the clocks that enforce it.
+MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 86400.0
+
+
+def _check_timeout(value: float) -> float:
+    """--timeout as a number of seconds the clocks can hold: `inf`, `nan`, 0 and negatives exit 2."""
+    import math
+
+    if not (math.isfinite(value) and MIN_TIMEOUT <= value <= MAX_TIMEOUT):
+        raise typer.BadParameter(
+            f"{value!r} is not a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}"
+        )
+    return value
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
@@ -109,7 +130,13 @@ def _global(
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Limit for each ibmcloud call.")
+        float,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            callback=_check_timeout,
+            help=f"Limit for each ibmcloud call and HTTP request ({MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}).",
+        ),
     ] = 60.0,
     verbose: Annotated[
         bool, typer.Option("--verbose", help="Log each ibmcloud command (secrets masked) to stderr.")
@@ -281,7 +308,7 @@ def _fail(exc: CredsError) -> NoReturn:
             message += (
                 f"\n{PROG}: the raw output (secrets masked) is in {saved}; please attach it to a bug report"
             )
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    _say(f"{PROG}: error: {message}")
     sys.exit(int(exc.exit_code))
 
 
@@ -305,7 +332,38 @@ def _terminated(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _guard_standard_fds() -> None:
+    """Give each of descriptors 0, 1, 2 the command started without (`<&-`, `>&-`, `2>&-`) the null
+    device, so that no file opened later takes its number: nothing meant for a file may land on what
+    a child or a later write takes for stdout. sys.stdin and sys.stdout stay None (Python's sign that
+    they were closed), so reading a code or writing data there is refused with a message; stderr
+    becomes the null device: messages are lost, but the exit code still tells what happened."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                opened = os.open(os.devnull, os.O_RDWR)
+                if opened != fd:
+                    os.dup2(opened, fd)
+                    os.close(opened)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
+
+
+def _say(line: str) -> None:
+    """One line on stderr; a stderr that cannot take it (a pipe nobody reads) must not change the exit
+    code, nor fail again when Python flushes at exit."""
+    from openscale_creds.ui import abandon
+
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:
+        abandon(sys.stderr)
+
+
 def _prepare_process() -> None:
+    _guard_standard_fds()
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _terminated)
@@ -318,7 +376,7 @@ def _prepare_process() -> None:
 
 def _exit(code: int, message: str | None = None) -> NoReturn:
     if message:
-        print(f"{PROG}: {message}", file=sys.stderr)
+        _say(f"{PROG}: {message}")
     sys.exit(int(code))
 
 
@@ -340,9 +398,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except (KeyboardInterrupt, click.exceptions.Abort):
         _exit(ExitCode.INTERRUPTED, "interrupted")
     except click.ClickException as exc:  # a usage error found by the option parser
-        exc.show()
+        with contextlib.suppress(OSError):
+            exc.show()
         _exit(ExitCode.USAGE)
-    except BrokenPipeError:
+    except ReaderGone:
+        # The program reading our data left (`| head -1`): it took what it wanted. Output holding a
+        # new key never gets here (ui.emit_secret refuses, and the key is deleted).
         _exit(ExitCode.OK)
     except Exception as exc:
         from openscale_creds import redact

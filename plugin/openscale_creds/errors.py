@@ -88,6 +88,10 @@ class CommandFailed(CredsError):
     exit_code = ExitCode.COMMAND_FAILED
 
 
+class CommandRejected(CommandFailed):
+    """`ibmcloud` refused its command line (`Incorrect Usage`): it sent no request anywhere."""
+
+
 class TimedOut(CredsError):
     exit_code = ExitCode.TIMEOUT
 
@@ -98,6 +102,12 @@ class Refused(CredsError):
 
 class Interrupted(CredsError):
     exit_code = ExitCode.INTERRUPTED
+
+
+class ReaderGone(Exception):
+    """The program reading our data on stdout has exited (`| head -1`): it took what it wanted, so
+    `cli.main` ends the command quietly with 0. Not an OSError, which click would turn into exit 1.
+    Output that holds a new key never raises this: losing that is `Refused`."""
 
 
 @contextlib.contextmanager

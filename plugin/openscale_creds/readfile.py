@@ -128,3 +128,15 @@ def check_small_file(path: Path, *, what: str, limit: int = CREDENTIALS_FILE_LIM
     reads (``ibmcloud login --apikey @FILE``), so that program is never handed a FIFO, a device, a
     folder or a huge file, and a missing or unreadable file is a clear message here."""
     os.close(_open_checked(path, what=what, limit=limit))
+
+
+def check_api_key_file(path: Path, *, what: str = "API key file") -> None:
+    """Refuse `path` as `check_small_file` does, and also a file whose key holds a NUL character (as a
+    byte, or as JSON's ``\\u0000``): no API key has one, and a file saved as UTF-16 has one after
+    every letter. ``ibmcloud`` would only say "Unable to authenticate" (exit 4) about such a key."""
+    data = read_small_file(path, what=what)
+    if b"\0" in data or b"\\u0000" in data:
+        raise UsageError(
+            f"{what} {path} holds a NUL character, which no API key has",
+            hint="save the file as UTF-8 or plain ASCII text, not UTF-16",
+        )

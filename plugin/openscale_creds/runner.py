@@ -21,6 +21,7 @@ from openscale_creds import redact
 from openscale_creds.errors import (
     CliNotFound,
     CommandFailed,
+    CommandRejected,
     Interrupted,
     NotFound,
     NotLoggedIn,
@@ -232,7 +233,7 @@ def check(done: Completed, *, step: str) -> Completed:
     if kind == "not_found":
         raise NotFound(f"{what}: {message}")
     if kind == "usage":
-        raise CommandFailed(
+        raise CommandRejected(
             f"{what}: ibmcloud rejected the command line: {message}",
             hint="your ibmcloud version may differ; run `openscale-creds doctor`",
         )

@@ -11,6 +11,7 @@ and `info`; warnings, `notice`s (what the user must act on, such as the SSO code
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import time
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from openscale_creds import redact
-from openscale_creds.errors import UsageError
+from openscale_creds.errors import ReaderGone, Refused, UsageError
 from openscale_creds.models import AccountChoice
 from openscale_creds.workflow import StepResult
 
@@ -74,9 +75,84 @@ def emit(text: str, stream: TextIO | None = None) -> None:
     """Write data to stdout without ever crashing on a legacy code page.
 
     Data that the console encoding cannot carry (a non-ASCII instance name under cp1252, say) is
-    written as UTF-8 bytes rather than replaced: credentials must never be written wrong.
+    written as UTF-8 bytes rather than replaced: credentials must never be written wrong. A stdout
+    that cannot take the data (closed, full) is `Refused` (exit 10); a pipe whose reader has gone
+    raises `ReaderGone`, which `cli.main` ends quietly (the reader took what it wanted: `| head -1`).
     """
+    _deliver(text, stream, secret_hint=None)
+
+
+def emit_secret(text: str, *, hint: str) -> None:
+    """Write a new key's only copy to stdout, flushed; any failure, a reader that has gone included,
+    is `Refused` so that the caller deletes the key. `hint` says where else the key could go."""
+    _deliver(text, None, secret_hint=hint)
+
+
+def check_stdout_for_secret(*, hint: str) -> None:
+    """Refuse, before a key is created, a stdout that could not take it: closed, open read-only, a
+    device that refuses every write (`/dev/full`), a pipe or socket whose reader has gone.
+
+    A full disk, or a reader that leaves later, shows only when the key is written (`emit_secret`)."""
+    out = sys.stdout
+    if out is None:
+        raise Refused("standard output is closed, so the new key would be lost", hint=hint)
+    try:
+        fd = out.fileno()
+    except (OSError, ValueError):
+        return  # not a file descriptor (an in-process test's buffer): nothing to probe
+    try:
+        out.flush()
+        # A write of nothing: EBADF for a closed descriptor, ENOSPC from /dev/full; a pipe takes it.
+        os.write(fd, b"")
+    except OSError as exc:
+        raise Refused(f"cannot write the new key to standard output: {_why(exc)}", hint=hint) from None
+    if _reader_gone(fd):
+        raise Refused(
+            "cannot write the new key to standard output: the program reading it has exited", hint=hint
+        )
+
+
+def _reader_gone(fd: int) -> bool:
+    """Whether `fd` is a pipe or socket whose reading end is closed (poll says POLLERR/POLLHUP)."""
+    import select
+    import stat
+
+    if not hasattr(select, "poll"):
+        return False  # Windows: found at write time
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        return True
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, BrokenPipeError):
+        return "the program reading it has exited"
+    if exc.errno == errno.EBADF:
+        return "it is closed or open only for reading"
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def _deliver(text: str, stream: TextIO | None, *, secret_hint: str | None) -> None:
     out = stream or sys.stdout
+    what = "the new key" if secret_hint is not None else "the output"
+    if out is None:  # Python leaves sys.stdout None when the command started with stdout closed
+        raise Refused(f"cannot write {what}: standard output is closed", hint=secret_hint)
+    try:
+        _write(out, text)
+    except OSError as exc:
+        abandon(out)
+        if isinstance(exc, BrokenPipeError) and secret_hint is None:
+            raise ReaderGone() from None
+        raise Refused(f"cannot write {what} to standard output: {_why(exc)}", hint=secret_hint) from None
+
+
+def _write(out: TextIO, text: str) -> None:
     encoding = getattr(out, "encoding", None) or "utf-8"
     try:
         text.encode(encoding)
@@ -91,6 +167,22 @@ def emit(text: str, stream: TextIO | None = None) -> None:
     out.flush()
 
 
+def abandon(out: TextIO | None) -> None:
+    """After a failed write, point the stream's descriptor at the null device and flush there: what is
+    still buffered must not fail again when Python flushes at exit (that would print a second error
+    and change the exit code to 120)."""
+    if out is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        fd = out.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+        finally:
+            os.close(devnull)
+        out.flush()
+
+
 class TerminalUi:
     def __init__(
         self,
@@ -103,13 +195,21 @@ class TerminalUi:
         self.passcode_stdin = passcode_stdin
         self.quiet = quiet
         self.platform = platform
-        self.interactive = sys.stdin.isatty()
+        # sys.stdin is None when the command started with stdin closed (`<&-`).
+        self.interactive = sys.stdin is not None and sys.stdin.isatty()
         self.marks = marks or choose_marks()
         self._line_open = False
 
     def _err(self, text: str) -> None:
-        sys.stderr.write(redact.for_terminal(text))
-        sys.stderr.flush()
+        # A message that cannot be shown (stderr closed, full, or a pipe nobody reads) must not
+        # change what the command does or the exit code that reports it.
+        if sys.stderr is None:
+            return
+        try:
+            sys.stderr.write(redact.for_terminal(text))
+            sys.stderr.flush()
+        except OSError:
+            abandon(sys.stderr)
 
     def _close_line(self) -> None:
         if self._line_open:
@@ -165,6 +265,11 @@ class TerminalUi:
     def read_passcode(self, url: str) -> str:
         """The one-time code for `url` (which the dialogue has already shown)."""
         if self.passcode_stdin:
+            if sys.stdin is None:
+                raise UsageError(
+                    "--passcode-stdin: standard input is closed, so no one-time code can be read",
+                    hint="pipe the code in",
+                )
             line = sys.stdin.readline()
             code = line.strip()
             if not code:
@@ -172,7 +277,7 @@ class TerminalUi:
                     "--passcode-stdin: no one-time code on standard input", hint="pipe the code in"
                 )
         else:
-            if not sys.stdin.isatty():
+            if sys.stdin is None or not sys.stdin.isatty():
                 hint = "pass --passcode-stdin and pipe the code in"
                 if self.platform == "win32":
                     hint += ", or run under winpty (Git Bash/mintty give programs a pipe, not a console)"
@@ -196,7 +301,7 @@ class TerminalUi:
             self._err(f"  {choice.number}. {choice.account.name} ({choice.account.guid})\n")
         while True:
             self._err("Enter a number: ")
-            line = sys.stdin.readline()
+            line = sys.stdin.readline() if sys.stdin is not None else ""
             if not line:
                 raise UsageError("no account was chosen", hint="pass --account NAME_OR_ID")
             for choice in choices:

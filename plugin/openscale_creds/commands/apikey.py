@@ -21,7 +21,7 @@ def create(
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Create an API key; the key is shown once, so store it now."""
-    from openscale_creds.ui import emit
+    from openscale_creds.ui import check_stdout_for_secret, emit, emit_secret
     from openscale_creds.workflow.keys import create_api_key
     from openscale_creds.workflow.plans import plan_api_key_create
 
@@ -29,9 +29,17 @@ def create(
     if dry_run(ctx, lambda: plan_api_key_create(name, desc)):
         return
     cloud, ui = settings(ctx).connect()
-    record = create_api_key(cloud, name, desc, file=file, force=force)
+    hint = "pass --file FILE to save the key in a file instead"
+    record = create_api_key(
+        cloud,
+        name,
+        desc,
+        file=file,
+        force=force,
+        write_stdout=lambda text: emit_secret(text, hint=hint),
+        check_stdout=lambda: check_stdout_for_secret(hint=hint),
+    )
     if file is None:
-        emit(json_text(record))
         ui.warn("store this key now: it cannot be retrieved again")
     else:
         public = {k: v for k, v in record.items() if k != "apikey"}

@@ -64,7 +64,7 @@ def setup(
 ) -> None:
     """Log in, find the instance, create an API key and write OpenScale credentials."""
     from openscale_creds import credentials, secretfile
-    from openscale_creds.ui import emit
+    from openscale_creds.ui import check_stdout_for_secret, emit_secret
     from openscale_creds.workflow.plans import plan_setup
     from openscale_creds.workflow.setup import SetupOptions
     from openscale_creds.workflow.setup import setup as flow
@@ -83,7 +83,15 @@ def setup(
     if dry_run(ctx, lambda: plan_setup(opts, os.environ)):
         return
     cloud, ui = settings(ctx).connect(passcode_stdin=passcode_stdin)
-    result = flow(cloud, opts, ui, environ=os.environ, write_stdout=emit)
+    hint = "pass --out FILE to save the credentials in a file instead"
+    result = flow(
+        cloud,
+        opts,
+        ui,
+        environ=os.environ,
+        write_stdout=lambda text: emit_secret(text, hint=hint),
+        check_stdout=lambda: check_stdout_for_secret(hint=hint),
+    )
     if result.path is not None:
         ui.info(f"Credentials for {result.credentials.instance_name} are in {result.path}")
 

@@ -42,14 +42,17 @@ class LoginOptions:
         if self.sso:
             return None
         if self.apikey_file is not None:
-            from openscale_creds.readfile import check_small_file
+            from openscale_creds.readfile import check_api_key_file
 
+            # A FIFO, a device or a huge file would hang or flood ibmcloud, and a NUL is no key's:
+            # refused here, in one line naming the path as given.
+            check_api_key_file(self.apikey_file.expanduser())
             path = self.apikey_file.expanduser().resolve()
-            # A FIFO, a device or a huge file would hang or flood ibmcloud: refused here, in one line.
-            check_small_file(path, what="API key file")
             # ibmcloud reads `@FILE` itself (raw key or the JSON file api-key-create writes).
             return f"@{path}", f"the API key in {self.apikey_file}"
         value = environ.get("IBMCLOUD_API_KEY")
+        if value and "\0" in value:  # only an in-process caller can pass one (a process environment cannot)
+            raise UsageError("IBMCLOUD_API_KEY holds a NUL character, which no API key has")
         if value:
             return value, "the API key from IBMCLOUD_API_KEY"
         return None

@@ -25,6 +25,7 @@ from openscale_creds.workflow.keys import (
     default_key_name,
     discard_key,
     key_description,
+    saved_note,
     sigint_deferred,
 )
 from openscale_creds.workflow.login import LoginOptions, login
@@ -59,6 +60,7 @@ def setup(
     *,
     environ: Mapping[str, str],
     write_stdout: Callable[[str], None],
+    check_stdout: Callable[[], None] = lambda: None,
 ) -> SetupResult:
     _validate_names(opts)
     path = None if opts.out == "-" else Path(opts.out).expanduser()
@@ -77,6 +79,8 @@ def setup(
         return SetupResult(existing, path, False, "")
     if existing is not None and path is not None:
         secretfile.check_target(path, force=opts.force)
+    if path is None:
+        check_stdout()  # as late as possible, and before the key exists
     creds, text = _create_and_write(
         cli, opts, ui, instance, target, path, replace=existing is not None, write_stdout=write_stdout
     )
@@ -126,7 +130,7 @@ def _create_and_write(
     placeholder = ApiKey(name=name, id="ApiKey-placeholder", apikey="placeholder-key")
     creds_mod.render(build_credentials(placeholder, instance, target), opts.fmt)
 
-    with sigint_deferred():
+    with sigint_deferred() as held:
         with ui.step(f"Creating API key {name}") as res:
             key = create_key(cli, name, key_description(instance.name, instance.guid))
             res.result = key.id or name
@@ -137,10 +141,12 @@ def _create_and_write(
             text = creds_mod.render(creds, opts.fmt)
             if path is None:
                 write_stdout(text)
+                held.note = saved_note(key, "standard output")
             else:
                 with ui.step(f"Writing credentials to {path}") as res:
                     secretfile.write_secret(
                         path, text, force=opts.force or replace, encoding=creds_mod.file_encoding(opts.fmt)
                     )
                     res.result = "mode 0600" if os.name == "posix" else "saved"
+                held.note = saved_note(key, str(path))
     return creds, text
