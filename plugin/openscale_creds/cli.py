@@ -35,6 +35,8 @@ from openscale_creds.choices import SHELLS
 from openscale_creds.errors import CredsError, ExitCode, UnrecognisedOutput
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from openscale_creds.ibmcloud import IbmCloudCli
     from openscale_creds.ui import TerminalUi
     from openscale_creds.workflow.login import LoginOptions
@@ -77,6 +79,15 @@ class LazyGroup(TyperGroup):
             self.commands[cmd_name] = built
         return self.commands[cmd_name]
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        # From the registry, so completing a command name imports no command module.
+        names = [
+            CompletionItem(n, help=line) for n, line in self.entries().items() if n.startswith(incomplete)
+        ]
+        return names + click.Command.shell_complete(self, ctx, incomplete)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = list(self.entries().items())
         if rows:
@@ -118,26 +129,43 @@ class RootGroup(LazyGroup):
         super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
 
+COMPLETION_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
 def completion_options() -> list[click.Parameter]:
-    """Typer's `--install-completion` and `--show-completion` (same names, callbacks and help)."""
+    """Typer's `--install-completion` and `--show-completion`, each also taking the shell by name
+    (`--show-completion powershell`) where Typer's only detect the current one."""
     return [
         click.Option(
-            ["--install-completion"],
-            is_flag=True,
+            [f"--{action}-completion"],
+            is_flag=False,
+            flag_value="",  # no SHELL: the shell this runs in (Typer detects it)
+            metavar="[SHELL]",
             expose_value=False,
             is_eager=True,
-            callback=typer.completion.install_callback,
-            help="Install completion for the current shell.",
-        ),
-        click.Option(
-            ["--show-completion"],
-            is_flag=True,
-            expose_value=False,
-            is_eager=True,
-            callback=typer.completion.show_callback,
-            help="Show completion for the current shell, to copy it or customize the installation.",
-        ),
+            callback=_completion_callback(callback),
+            help=f"{action.capitalize()} completion for SHELL ({', '.join(COMPLETION_SHELLS)}; "
+            "default: the current shell).",
+        )
+        for action, callback in (
+            ("install", typer.completion.install_callback),
+            ("show", typer.completion.show_callback),
+        )
     ]
+
+
+def _completion_callback(typer_callback: Callable[..., Any]) -> Callable[..., Any]:
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is None or ctx.resilient_parsing:
+            return
+        if value and value not in COMPLETION_SHELLS:
+            raise click.BadParameter(f"{value!r} is not one of {', '.join(COMPLETION_SHELLS)}", ctx, param)
+        from typer._completion_classes import completion_init
+
+        completion_init()
+        typer_callback(ctx, param, value or True)
+
+    return callback
 
 
 def _build(path: tuple[str, ...]) -> click.Command | None:
