@@ -304,8 +304,11 @@ def test_crlf_bom_notice_and_wider_column_variants_parse_like_the_recording(name
         "bom": "\ufeff" + text,
         "notice": text + NOTICE,
         "bug-window bold header": "\x1b[1m       \x1b[0m\x1b[1m       \x1b[0m\n" + text,
-        "wider columns": re.sub(r"(?<=\S) {2,}", lambda m: m.group(0) + "    ", text),
     }
+    # Widening every gap re-renders the table with wider columns only when no cell holds a gap itself: a
+    # run of spaces inside a cell is part of its value.
+    if "  " not in json.dumps(expected, ensure_ascii=False):
+        variants["wider columns"] = re.sub(r"(?<=\S) {2,}", lambda m: m.group(0) + "    ", text)
     for label, variant in variants.items():
         assert parse(_kind(name), variant) == expected, label
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_cli
 from openscale_creds.errors import ParseError, UsageError
 from openscale_creds.models import INSTANCE_FIELDS, Account
 from openscale_creds.parsers import (
@@ -30,7 +32,14 @@ from openscale_creds.parsers import (
 from openscale_creds.parsers.common import cut_row, header_columns, kv_rows, numbered
 from openscale_creds.regions import service_url
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
 GUID = "0123456789abcdef0123456789abcdef"
+GROUP_ID = GUID
+G1 = "11111111-0000-4000-8000-111111111111"
+G2 = "22222222-0000-4000-8000-222222222222"
+G9 = "99999999-0000-4000-8000-999999999999"
+G_OTHER = "aaaaaaaa-0000-4000-8000-aaaaaaaaaaaa"
 FAKE_KEY = "FAKE-key-0000000000000000000000000000000000"
 FAKE_TOKEN = "FAKE.jwt.token"  # noqa: S105 - an obvious fake
 
@@ -300,13 +309,21 @@ def test_parse_target_reads_the_json_shape_consumers_rely_on() -> None:
         "region": {"mccp_id": "", "name": "eu-de"},
         "user": {"display_name": "Some One", "user_email": "someone@example.com"},
         "account": {"guid": GUID, "name": "Example", "owner": "someone@example.com"},
-        "resource_group": {"default": True, "guid": "rg-1", "name": "Default", "state": "ACTIVE"},
+        "resource_group": {
+            "default": True,
+            "guid": GROUP_ID,
+            "name": "Default",
+            "state": "ACTIVE",
+        },
     }
     target = parse_target("OK\n" + json.dumps(data, indent=2))
     assert target.logged_in
     assert (target.region, target.user) == ("eu-de", "someone@example.com")
     assert target.account == Account("Example", GUID)
-    assert (target.resource_group, target.resource_group_id) == ("Default", "rg-1")
+    assert (target.resource_group, target.resource_group_id) == (
+        "Default",
+        GROUP_ID,
+    )
 
 
 def test_parse_target_reads_json_with_null_and_empty_parts_as_no_session() -> None:
@@ -419,8 +436,8 @@ def test_parse_api_key_refuses_the_file_only_output() -> None:
 
 
 def test_parse_api_key_reads_locked_true_and_json_with_a_string_bool() -> None:
-    assert parse_api_key(_key_table("Name      k", "Locked    true")).locked is True
-    assert parse_api_key(json.dumps({"name": "k", "locked": "false"})).locked is False
+    assert parse_api_key(_key_table("Name      k", "Locked    true", f"API Key   {FAKE_KEY}")).locked is True
+    assert parse_api_key(json.dumps({"name": "k", "locked": "false", "apikey": FAKE_KEY})).locked is False
 
 
 @pytest.mark.parametrize(
@@ -457,7 +474,7 @@ def _rc(name: str, guid: str, service: str, region: str, **extra: Any) -> dict[s
         "name": name,
         "region_id": region,
         "resource_plan_id": "plan-1",
-        "resource_group_id": "rg-1",
+        "resource_group_id": GROUP_ID,
         "state": "active",
         "type": "service_instance",
         "created_at": "2021-01-01T00:00:00.0Z",
@@ -470,31 +487,41 @@ def _rc(name: str, guid: str, service: str, region: str, **extra: Any) -> dict[s
 
 def test_parse_instances_maps_resource_controller_json_and_gives_openscale_its_url() -> None:
     data = [
-        _rc("os-1", "g-1", "aiopenscale", "eu-de", resource_group_name="Default"),
-        _rc("db", "g-2", "cloudantnosqldb", "us-south"),
+        _rc(
+            "os-1",
+            G1,
+            "aiopenscale",
+            "eu-de",
+            resource_group_name="Default",
+        ),
+        _rc("db", G2, "cloudantnosqldb", "us-south"),
     ]
     first, second = parse_instances("OK\n" + json.dumps(data, indent=2))
     assert (first.name, first.guid, first.location, first.service_name) == (
         "os-1",
-        "g-1",
+        G1,
         "eu-de",
         "aiopenscale",
     )
-    assert (first.plan_id, first.resource_group_id, first.resource_group) == ("plan-1", "rg-1", "Default")
+    assert (first.plan_id, first.resource_group_id, first.resource_group) == (
+        "plan-1",
+        GROUP_ID,
+        "Default",
+    )
     assert first.url == "https://eu-de.api.aiopenscale.cloud.ibm.com"
     assert second.url is None
 
 
 def test_parse_instances_keeps_json_names_exactly_outer_spaces_included() -> None:
-    (instance,) = parse_instances(json.dumps([_rc("  padded  name ", "g-1", "aiopenscale", "us-south")]))
+    (instance,) = parse_instances(json.dumps([_rc("  padded  name ", G1, "aiopenscale", "us-south")]))
     assert instance.name == "  padded  name "
 
 
 def test_parse_instances_takes_the_guid_from_the_crn_when_it_is_missing() -> None:
-    item = _rc("os", "g-9", "aiopenscale", "us-south")
+    item = _rc("os", G9, "aiopenscale", "us-south")
     del item["guid"]
     (instance,) = parse_instances(json.dumps([item]))
-    assert instance.guid == "g-9"
+    assert instance.guid == G9
     assert instance.url == "https://api.aiopenscale.cloud.ibm.com"
 
 
@@ -538,19 +565,23 @@ def _block(name: str, guid: str, region: str = "us-south", group: str = "Default
 
 def test_parse_instances_reads_several_text_blocks() -> None:
     text = "Retrieving service instance os in all resource groups under account A as u...\nOK\n\n"
-    text += _block("os", "g-1") + "\n" + _block("os", "g-2", "eu-gb", "Other")
+    text += _block("os", G1) + "\n" + _block("os", G2, "eu-gb", "Other")
     first, second = parse_instances(text)
     assert (first.guid, first.plan, first.resource_group, first.url) == (
-        "g-1",
+        G1,
         "lite",
         "Default",
         "https://api.aiopenscale.cloud.ibm.com",
     )
-    assert (second.guid, second.location, second.resource_group) == ("g-2", "eu-gb", "Other")
+    assert (second.guid, second.location, second.resource_group) == (
+        G2,
+        "eu-gb",
+        "Other",
+    )
 
 
 def test_parse_instances_refuses_a_block_with_two_different_guids() -> None:
-    text = _block("os", "g-1").replace("State:", "GUID:                  g-other\nState:")
+    text = _block("os", G1).replace("State:", f"GUID:                  {G_OTHER}\nState:")
     with pytest.raises(ParseError, match="two different") as caught:
         parse_instances(text)
     assert caught.value.lineno == 8  # the second GUID row
@@ -558,7 +589,7 @@ def test_parse_instances_refuses_a_block_with_two_different_guids() -> None:
 
 def test_parse_instances_refuses_rows_before_the_first_name() -> None:
     with pytest.raises(ParseError, match="before the first"):
-        parse_instances("GUID:   g-1\nName:   os\n")
+        parse_instances(f"GUID:   {G1}\nName:   os\n")
 
 
 def test_parse_instances_reads_a_none_found_message_as_no_instances() -> None:
@@ -676,7 +707,10 @@ def test_parse_of_an_unknown_kind_is_a_usage_error_listing_the_kinds() -> None:
 
 
 def test_parse_prints_instances_with_every_field_in_model_order() -> None:
-    (printed,) = parse("instances", json.dumps([_rc("os", "g-1", "aiopenscale", "us-south")]))
+    (printed,) = parse(
+        "instances",
+        json.dumps([_rc("os", G1, "aiopenscale", "us-south")]),
+    )
     assert tuple(printed) == INSTANCE_FIELDS
 
 
@@ -704,3 +738,85 @@ def test_importing_the_parsers_loads_neither_yaml_nor_pexpect() -> None:
     code = "import sys, openscale_creds.parsers; print(sorted({'yaml', 'pexpect'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# --- no answer from garbage: every GUID, CRN and key handed out is one (parsers/validate.py) -------------
+
+_UUID = "4b5c6d00-0000-4000-8000-000000000001"
+_CRN = f"crn:v1:bluemix:public:aiopenscale:us-south:a/0123456789abcdef0123456789abcdef:{_UUID}::"
+
+
+@pytest.mark.parametrize(
+    "guid", ["   ", "junk", "g-1", "4b5c6d", "4b5c6d00 0000 4000 8000 000000000001", "not-a-guid-at-all-xyz"]
+)
+def test_parse_instances_refuses_an_instance_whose_guid_is_not_one(guid: str) -> None:
+    item = {"name": "os", "guid": guid, "region_id": "us-south"}
+    with pytest.raises(ParseError, match="GUID"):
+        parse_instances(json.dumps([item]))
+
+
+@pytest.mark.parametrize("crn", ["crn:v1:bluemix", "crn:v1:bluemix:public::us-south:a/1:x::", "crn: v1 junk"])
+def test_parse_instances_refuses_a_crn_that_is_not_one(crn: str) -> None:
+    with pytest.raises(ParseError, match="CRN"):
+        parse_instances(f"Name:   os\nID:     {crn}\nGUID:   {_UUID}\n")
+
+
+@pytest.mark.parametrize(
+    "guid",
+    [
+        _UUID,
+        _UUID.upper(),
+        GROUP_ID,
+        "SECRET",
+        "<redacted>",
+        "xxxxxxxx",
+        "fb6......e95",
+    ],
+)
+def test_parse_instances_accepts_real_guid_forms_and_the_redactions_of_doc_samples(guid: str) -> None:
+    (instance,) = parse_instances(f"Name:   os\nGUID:   {guid}\n")
+    assert instance.guid == guid
+
+
+def test_parse_instances_refuses_a_table_row_whose_group_id_is_not_a_guid() -> None:
+    table = (
+        "Name   Location   State    Type               Resource Group ID\n"
+        "os     us-south   active   service_instance   junk\n"
+    )
+    with pytest.raises(ParseError, match=r"line 2.*GUID"):
+        parse_instances(table)
+
+
+def test_parse_instance_refuses_a_name_line_followed_by_junk() -> None:
+    for text in (
+        "Name   foo\njunk   here\n",
+        "Name:   foo\njunk here\n",
+        "Name   foo  State\njunk   x   y\n",
+    ):
+        with pytest.raises(ParseError):
+            parse("instance", text)
+
+
+def test_parse_instance_refuses_a_list_table_it_cannot_take_a_guid_from() -> None:
+    text = (FIXTURES / "instances--vpc-doc-group-id.out").read_text(encoding="utf-8")
+    assert parse("instances", text)[0]["guid"] == ""  # the list command prints none
+    with pytest.raises(ParseError, match="no GUID"):
+        parse("instance", text)
+
+
+def test_parse_api_key_refuses_a_result_without_a_key() -> None:
+    for row in ("API Key", "API Key       -"):
+        with pytest.raises(ParseError, match="no API key value"):
+            parse_api_key(_key_table("ID            ApiKey-1", "Name          k", row))
+    for value in (None, "", "   "):
+        with pytest.raises(ParseError, match="API key value"):
+            parse_api_key(json.dumps({"name": "k", "id": "ApiKey-1", "apikey": value}))
+
+
+def test_the_parse_command_exits_7_on_an_instance_without_a_guid_and_a_key_table_without_a_key() -> None:
+    instance = run_cli(["parse", "instance"], input="Name   foo\njunk   here\n")
+    key = run_cli(["parse", "api-key"], input="Please preserve the API key!\n\nName   k\nID     ApiKey-1\n")
+
+    assert (instance.returncode, key.returncode) == (7, 7), instance.stderr + key.stderr
+    assert instance.stdout == key.stdout == ""
+    assert "no API key value" in key.stderr

@@ -293,6 +293,7 @@ def test_a_1_000_instance_json_listing_parses_to_every_instance(tmp_path: Path) 
 # The parsers read a long listing in one pass and take shortcuts where the result cannot differ; these
 # pin each shortcut to what it stands for, without timing anything.
 
+CRN = "crn:v1:bluemix:public:aiopenscale:us-south:a/0123:4b5c6d00-0000-4000-8000-0000000000ab::"
 TABLE = (
     "Retrieving instances with type service_instance in all resource groups in all locations...\nOK\n"
     "Name                  Location   State    Type               Resource Group ID\n"
@@ -301,7 +302,7 @@ TABLE = (
 )
 BLOCKS = (
     "Name:                  openscale-1\n"
-    "ID:                    crn:v1:bluemix:public:aiopenscale:us-south:a/0123:4b5c6d::\n"
+    f"ID:                    {CRN}\n"
     "Location:              us-south\n"
     "State:                 active\n"
 )
@@ -352,7 +353,7 @@ def test_as_dict_gives_what_dataclasses_asdict_gives_for_every_model_in_field_or
 def test_a_long_listing_is_normalised_once_and_a_json_listing_only_at_its_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from openscale_creds.parsers import common, instance, parse
+    from openscale_creds.parsers import common, parse
 
     seen: list[int] = []
     real = common.normalised_lines
@@ -362,7 +363,6 @@ def test_a_long_listing_is_normalised_once_and_a_json_listing_only_at_its_start(
         return real(text)
 
     monkeypatch.setattr(common, "normalised_lines", counting)
-    monkeypatch.setattr(instance, "normalised_lines", counting)
     paths = listings.write(2_000, tmp_path)
 
     table = paths["text"].read_text(encoding="utf-8")
@@ -395,9 +395,21 @@ def test_parsing_leaves_the_garbage_collector_as_it_found_it() -> None:
         gc.enable()
 
 
-def _cut_by_runs(starts: list[int], row: str, slack: int) -> list[str]:
-    """What a row's cells are: each run of words (joined by single spaces) goes to the last column
-    starting at most `slack` after it; runs in one column are joined by two spaces."""
+def _cut_spec(starts: list[int], row: str, slack: int) -> list[str]:
+    """What an ASCII row's cells are: where the `max(slack, 2)` places before each column start are blank,
+    the text between the starts as printed (runs of spaces inside a cell kept); else each run of words
+    (joined by single spaces) goes to the last column starting at most `slack` after it, and runs in one
+    column are joined by two spaces. (Rows with wide characters: test_parsers_properties.)"""
+    reach = max(slack, 2)
+    padded = row.ljust(starts[-1])
+    if (
+        len(starts) > 1
+        and starts == sorted(starts)
+        and starts[1] >= reach
+        and all(padded[start - reach : start] == " " * reach for start in starts[1:])
+    ):
+        bounds = [0, *starts[1:]]
+        return [padded[a:b].strip(" ") for a, b in zip(bounds, [*starts[1:], None], strict=True)]
     cells = [""] * len(starts)
     for match in re.finditer(r"[^ ]+(?: [^ ]+)*", row):
         index = max([i for i, start in enumerate(starts) if start <= match.start() + slack], default=0)
@@ -407,9 +419,9 @@ def _cut_by_runs(starts: list[int], row: str, slack: int) -> list[str]:
 
 @st.composite
 def _tables(draw: st.DrawFn) -> tuple[str, list[str], int]:
-    """A header and rows padded to its columns, some off by a few places, with wide gaps, tabs,
-    ideographic spaces and runs of words inside a cell."""
-    words = st.sampled_from(["a", "bc", "-", "日本", "☁", "\t", "\u3000x", "é", "x  y", "x   y", ""])
+    """A header and rows padded to its columns, some off by a few places, with wide gaps, tabs and runs
+    of words inside a cell."""
+    words = st.sampled_from(["a", "bc", "-", "\t", "x  y", "x   y", ""])
     width = st.integers(1, 12)
     names = draw(
         st.lists(st.sampled_from(["Name", "Location", "State", "Type", "Tags", "ID"]), min_size=1, max_size=6)
@@ -437,7 +449,7 @@ def test_cutting_a_row_at_the_column_starts_gives_each_run_of_words_to_its_colum
     columns = header_columns(header)
     cut = row_cutter(columns, slack=slack)
     for row in rows:
-        expected = _cut_by_runs([c.start for c in columns], row, slack)
+        expected = _cut_spec([c.start for c in columns], row, slack)
         assert cut(row) == expected
         assert cut_row(columns, row, slack=slack) == expected
 
@@ -461,7 +473,14 @@ def test_a_json_value_is_read_where_the_normalised_output_starts_it(text: str, v
 @pytest.mark.parametrize(
     ("item", "key"),
     [
-        ({"crn": "crn:v1:bluemix:public:aiopenscale:us-south:a/0123:4b5c6d::", "id": 5, "name": 3}, "name"),
+        (
+            {
+                "crn": CRN,
+                "id": 5,
+                "name": 3,
+            },
+            "name",
+        ),
         ({"crn": "", "id": 5, "name": 3}, "id"),
         ({"name": "os", "guid": "g", "plan_name": "", "resource_plan_name": ["lite"]}, "resource_plan_name"),
         ({"name": "os", "guid": "g", "state": "active", "updated_at": 0}, "updated_at"),
@@ -480,9 +499,9 @@ def test_a_json_value_that_is_not_a_string_is_refused_naming_the_first_key_read(
 def test_a_json_value_that_is_not_a_string_is_ignored_where_the_key_before_it_already_gave_one() -> None:
     from openscale_creds.parsers import parse_instances
 
-    crn = "crn:v1:bluemix:public:aiopenscale:us-south:a/0123:4b5c6d::"
+    crn = CRN
     (found,) = parse_instances(
         json.dumps([{"name": "os", "crn": crn, "id": 5, "plan_name": "lite", "resource_plan_name": 7}])
     )
 
-    assert (found.crn, found.guid, found.plan) == (crn, "4b5c6d", "lite")
+    assert (found.crn, found.guid, found.plan) == (crn, "4b5c6d00-0000-4000-8000-0000000000ab", "lite")

@@ -52,17 +52,18 @@ import dataclasses
 import datetime
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from openscale_creds import errors
+from openscale_creds.choices import CREDENTIAL_FORMATS
 
 if TYPE_CHECKING:
     from openscale_creds.shellquote import Dialect
 
-FORMATS: tuple[str, ...] = ("yaml", "json", "env", "powershell", "cmd", "fish", "dotenv")
+FORMATS: tuple[str, ...] = CREDENTIAL_FORMATS
 
 DOCUMENT_KEYS: tuple[str, ...] = (
     "apikey",
@@ -560,35 +561,53 @@ def _read_cmd(text: str) -> _Read:
     header: list[tuple[int, str]] = []
     seen = False
     for lineno, raw in enumerate(_lines(text), start=1):
-        if "%" in raw.replace("%%", ""):
-            raise _line_error("cmd", lineno, "has a % that cmd would expand", "write %% for a literal %")
-        line = raw.replace("%%", "%").lstrip(" \t@").rstrip(" \t")
-        lower = line.lower()
+        line = _cmd_phase1(raw, lineno)
         if not line:
             continue
-        if re.match(r"rem(?:[ \t]|\Z)|::", lower):
-            if line.endswith("^"):
-                raise _line_error("cmd", lineno, "ends with ^, which would join the next line to the comment")
+        comment = _cmd_comment(line, lineno)
+        if comment is not None:
             if not seen:
-                header.append((lineno, line[2:] if line.startswith("::") else line[3:]))
+                header.append((lineno, comment))
             continue
-        if re.fullmatch(r"chcp[ \t]+\d+(?:[ \t]*>[ \t]*nul)?|echo[ \t]+off", lower):
+        if re.fullmatch(r"chcp[ \t]+\d+(?:[ \t]*>[ \t]*nul)?|echo[ \t]+off", line.lower()):
             continue
-        if not re.match(r"set[ \t]", lower):
-            raise _line_error("cmd", lineno, 'is not a `set "NAME=value"` line')
         seen = True
-        argument = _cmd_phase2(line[4:], lineno).lstrip(" \t")
-        if argument.startswith('"'):
-            last = argument.rfind('"')
-            argument = argument[1:last] if last > 0 else argument[1:]
-        name, sep, value = argument.partition("=")
-        if not sep or not re.fullmatch(_NAME, name):
-            raise _line_error("cmd", lineno, 'is not a `set "NAME=value"` line')
+        name, value = _cmd_set(line, lineno)
         if value == "":
-            found.pop(name.upper(), None)  # `set NAME=` deletes the variable
+            found.pop(name, None)  # `set NAME=` deletes the variable
         else:
-            found[name.upper()] = value
+            found[name] = value
     return found, header
+
+
+def _cmd_phase1(raw: str, lineno: int) -> str:
+    """The line after `%` expansion, with the `@` and blanks cmd skips before a command stripped."""
+    if "%" in raw.replace("%%", ""):
+        raise _line_error("cmd", lineno, "has a % that cmd would expand", "write %% for a literal %")
+    return raw.replace("%%", "%").lstrip(" \t@").rstrip(" \t")
+
+
+def _cmd_comment(line: str, lineno: int) -> str | None:
+    """The text of a `rem` or `::` comment line, or None for any other line."""
+    if not re.match(r"rem(?:[ \t]|\Z)|::", line.lower()):
+        return None
+    if line.endswith("^"):
+        raise _line_error("cmd", lineno, "ends with ^, which would join the next line to the comment")
+    return line[2:] if line.startswith("::") else line[3:]
+
+
+def _cmd_set(line: str, lineno: int) -> tuple[str, str]:
+    """The (NAME in upper case, value) a `set` line assigns."""
+    if not re.match(r"set[ \t]", line.lower()):
+        raise _line_error("cmd", lineno, 'is not a `set "NAME=value"` line')
+    argument = _cmd_phase2(line[4:], lineno).lstrip(" \t")
+    if argument.startswith('"'):
+        last = argument.rfind('"')
+        argument = argument[1:last] if last > 0 else argument[1:]
+    name, sep, value = argument.partition("=")
+    if not sep or not re.fullmatch(_NAME, name):
+        raise _line_error("cmd", lineno, 'is not a `set "NAME=value"` line')
+    return name.upper(), value
 
 
 def _cmd_phase2(line: str, lineno: int) -> str:
@@ -619,102 +638,146 @@ def _shell_commands(text: str, fmt: str) -> tuple[list[tuple[int, list[str]]], l
     """The simple commands of an sh (``env``) or fish text, each (line, words), and the comments
     before the first one. Only quoting is interpreted; anything the shell would expand, run or
     redirect is refused, so the words are what the shell itself would see."""
-    fish = fmt == "fish"
-    commands: list[tuple[int, list[str]]] = []
-    header: list[tuple[int, str]] = []
-    words: list[str] = []
-    word: list[str] | None = None
-    lineno = start = 1
-    i, n = 0, len(text)
+    return _ShellLexer(text, fmt).run()
 
-    def fail(problem: str, hint: str | None = None) -> errors.UsageError:
-        return _line_error(fmt, lineno, problem, hint)
 
-    while i < n:
-        ch = text[i]
-        if ch in " \t\n":
-            if word is not None:
-                words.append("".join(word))
-                word = None
-            if ch == "\n":
-                if words:
-                    commands.append((start, words))
-                words = []
-                lineno += 1
-            i += 1
-        elif ch == "#" and word is None:
-            end = text.find("\n", i)
-            end = n if end == -1 else end
-            if not commands and not words:
-                header.append((lineno, text[i + 1 : end]))
-            i = end
-        elif ch == "'":
-            if word is None:
-                word, start = [], start if words else lineno
-            i += 1
-            opened = lineno
-            while True:
-                if i >= n:
-                    raise _line_error(fmt, opened, "has a quote that is not closed")
-                c = text[i]
-                if c == "'":
-                    break
-                if fish and c == "\\" and text[i + 1 : i + 2] in ("'", "\\"):
-                    i += 1
-                    c = text[i]
-                lineno += c == "\n"
-                word.append(c)
+class _ShellLexer:
+    """One pass over an sh or fish text, one method per character that starts a quoting form.
+
+    Each method starts at ``self.i`` (on its character) and leaves ``self.i`` just past what it read;
+    ``self.lineno`` follows every newline read, quoted or not, so errors name the right line."""
+
+    def __init__(self, text: str, fmt: str) -> None:
+        self.text = text
+        self.fmt = fmt
+        self.fish = fmt == "fish"
+        self.commands: list[tuple[int, list[str]]] = []
+        self.header: list[tuple[int, str]] = []
+        self.words: list[str] = []
+        self.word: list[str] | None = None  # None between words; [] is an empty word such as ''
+        self.lineno = 1
+        self.start = 1  # the line of the current command's first word
+        self.i = 0
+        self._forms: dict[str, Callable[[str], None]] = {
+            " ": self._blank,
+            "\t": self._blank,
+            "\n": self._blank,
+            "#": self._hash,
+            "'": self._single_quoted,
+            '"': self._double_quoted,
+            "\\": self._backslash,
+            "\r": self._carriage_return,
+        }
+
+    def run(self) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
+        while self.i < len(self.text):
+            ch = self.text[self.i]
+            self._forms.get(ch, self._bare)(ch)
+        self._end_word()
+        if self.words:
+            self.commands.append((self.start, self.words))
+        return self.commands, self.header
+
+    def _fail(self, problem: str, hint: str | None = None) -> errors.UsageError:
+        return _line_error(self.fmt, self.lineno, problem, hint)
+
+    def _interpreted(self) -> errors.UsageError:
+        return self._fail("has an unquoted character the shell would interpret", "quote the value with '...'")
+
+    def _open_word(self) -> list[str]:
+        if self.word is None:
+            self.word = []
+            if not self.words:
+                self.start = self.lineno
+        return self.word
+
+    def _end_word(self) -> None:
+        if self.word is not None:
+            self.words.append("".join(self.word))
+            self.word = None
+
+    def _blank(self, ch: str) -> None:
+        self._end_word()
+        if ch == "\n":
+            if self.words:
+                self.commands.append((self.start, self.words))
+            self.words = []
+            self.lineno += 1
+        self.i += 1
+
+    def _hash(self, ch: str) -> None:
+        if self.word is not None:  # inside a word, # is an ordinary character
+            self.word.append(ch)
+            self.i += 1
+            return
+        end = self.text.find("\n", self.i)
+        end = len(self.text) if end == -1 else end
+        if not self.commands and not self.words:
+            self.header.append((self.lineno, self.text[self.i + 1 : end]))
+        self.i = end
+
+    def _quoted(self, close: str, escapes: tuple[str, ...], expands: str) -> None:
+        """The body of a quoted string up to `close`: a backslash before one of `escapes` keeps
+        that character (a backslash-newline is a line continuation and keeps nothing); any
+        character of `expands` is refused."""
+        word = self._open_word()
+        text, i, opened = self.text, self.i + 1, self.lineno
+        while True:
+            if i >= len(text):
+                raise _line_error(self.fmt, opened, "has a quote that is not closed")
+            c = text[i]
+            if c == close:
+                break
+            if c in expands:
+                raise self._fail("has a double-quoted value the shell would expand", "use '...' quotes")
+            if c == "\\" and text[i + 1 : i + 2] in escapes:
                 i += 1
-            i += 1
-        elif ch == '"':
-            if word is None:
-                word, start = [], start if words else lineno
-            i += 1
-            opened = lineno
-            while True:
-                if i >= n:
-                    raise _line_error(fmt, opened, "has a quote that is not closed")
                 c = text[i]
-                if c == '"':
-                    break
-                if c == "$" or (c == "`" and not fish):
-                    raise fail("has a double-quoted value the shell would expand", "use '...' quotes")
-                if c == "\\" and text[i + 1 : i + 2] in ('"', "$", "\\", "\n") + (() if fish else ("`",)):
+                if c == "\n":
+                    self.lineno += 1
                     i += 1
-                    c = text[i]
-                    if c == "\n":  # a line continuation
-                        lineno += 1
-                        i += 1
-                        continue
-                lineno += c == "\n"
-                word.append(c)
-                i += 1
+                    continue
+            self.lineno += c == "\n"
+            word.append(c)
             i += 1
-        elif ch == "\\" and not fish and i + 1 < n and text[i + 1] != "\r":
-            if text[i + 1] == "\n":
-                lineno += 1
-            else:
-                if word is None:
-                    word, start = [], start if words else lineno
-                word.append(text[i + 1])
-            i += 2
-        elif ch in _BARE or (ch == "#" and word is not None):
-            if word is None:
-                word, start = [], start if words else lineno
-            word.append(ch)
-            i += 1
-        elif ch == "\r":
-            raise fail(
-                "has a CR (a Windows line end) outside quotes, which the shell may keep in a value",
-                "convert the file to LF line ends",
-            )
+        self.i = i + 1
+
+    def _single_quoted(self, ch: str) -> None:
+        # sh keeps everything up to the next quote; fish also reads \' and \\ inside.
+        self._quoted("'", ("'", "\\") if self.fish else (), "")
+
+    def _double_quoted(self, ch: str) -> None:
+        if self.fish:
+            self._quoted('"', ('"', "$", "\\", "\n"), "$")
         else:
-            raise fail("has an unquoted character the shell would interpret", "quote the value with '...'")
-    if word is not None:
-        words.append("".join(word))
-    if words:
-        commands.append((start, words))
-    return commands, header
+            self._quoted('"', ('"', "$", "\\", "\n", "`"), "$`")
+
+    def _backslash(self, ch: str) -> None:
+        text, i = self.text, self.i
+        # Refused: fish's escapes outside quotes (\n, \xHH, ...), which this reader does not follow,
+        # and in sh a backslash that escapes a CR or ends the text.
+        if self.fish or i + 1 >= len(text) or text[i + 1] == "\r":
+            raise self._interpreted()
+        if text[i + 1] == "\n":
+            self.lineno += 1
+        else:
+            self._open_word().append(text[i + 1])
+        self.i += 2
+
+    def _carriage_return(self, ch: str) -> None:
+        raise self._fail(
+            "has a CR (a Windows line end) outside quotes, which the shell may keep in a value",
+            "convert the file to LF line ends",
+        )
+
+    def _bare(self, ch: str) -> None:
+        if ch not in _BARE:
+            raise self._interpreted()
+        text, end = self.text, self.i + 1
+        while end < len(text) and text[end] in _BARE:  # the whole run at once: most of a file is bare
+            end += 1
+        self._open_word().append(text[self.i : end])
+        self.i = end
 
 
 def _read_env(text: str) -> _Read:

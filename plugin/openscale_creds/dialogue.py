@@ -28,7 +28,8 @@ from typing import Any, Literal, Protocol
 
 from openscale_creds import errors
 from openscale_creds.models import AccountChoice
-from openscale_creds.parsers.common import AUTH_FAILURE
+from openscale_creds.parsers.common import find_failure
+from openscale_creds.rules import AUTH_FAILURE, FAILED_WORDS, is_account_id, strip_escapes, unify_line_ends
 
 DriverKind = Literal["pty", "pipe"]
 DRIVER_ENV = "OPENSCALE_CREDS_DRIVER"
@@ -45,7 +46,6 @@ _PIPE_POLL = 0.01
 # The console page a user can always get a code from, for a CLI whose URL line we could not read.
 FALLBACK_PASSCODE_URL = "https://iam.cloud.ibm.com/identity/passcode"
 
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
 # Zero or more colour codes: the SDK colours the prompt `>` cyan whenever it thinks it talks to a terminal.
 _SGR = r"(?:\x1b\[[0-?]*[ -/]*[@-~])*"
 # A prompt is the last thing the child printed: it waits with `> ` and no newline.
@@ -90,10 +90,6 @@ PROMPTS: dict[Prompt, re.Pattern[str]] = {
 _ORDER: tuple[Prompt, ...] = tuple(PROMPTS)
 _PATTERNS: tuple[re.Pattern[str], ...] = tuple(PROMPTS.values())
 
-_FAILED_WORDS = frozenset({"FAILED", "FEHLGESCHLAGEN", "ECHEC", "ÉCHEC", "失敗", "失败"})
-# Messages after FAILED that mean the login itself was refused (exit 4); shared with the API-key login.
-_AUTH_FAILURE = AUTH_FAILURE
-
 
 class ChildExited(Exception):
     """The child closed its output before any pattern matched; `before()` holds what it printed."""
@@ -131,7 +127,7 @@ class Driver(Protocol):
 
 def normalise(text: str) -> str:
     """Output as a parser wants it: no colour or cursor codes, LF line ends."""
-    return _ANSI.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    return unify_line_ends(strip_escapes(text))
 
 
 class _ReadClock:
@@ -419,7 +415,7 @@ class SsoAnswers:
 def select_account(choices: list[AccountChoice], wanted: str) -> AccountChoice:
     """The menu entry `wanted` names: a 32-hex account GUID exactly, or a name exactly but for case."""
     key = wanted.strip()
-    if re.fullmatch(r"[0-9a-fA-F]{32}", key):
+    if is_account_id(key):
         by_guid = [c for c in choices if c.account.guid.lower() == key.lower()]
         if by_guid:
             return by_guid[0]
@@ -565,10 +561,10 @@ class _Dialogue:
     def _finish(self) -> str:
         status = self.child.wait()
         output = self._redact("".join(self.seen))
-        failure = _failure_message(output)
+        failure = find_failure(output)
         if failure is not None:
-            what = failure or "no reason given"
-            if _AUTH_FAILURE.search(what):
+            what = "no reason given" if failure.message in FAILED_WORDS else failure.message
+            if AUTH_FAILURE.search(what):
                 hint = (
                     "a one-time code works once and expires after minutes; get a new one"
                     if self.code
@@ -590,13 +586,3 @@ class _Dialogue:
         # The echo of a hidden answer would be a line of its own; drop it, then mask anything left.
         lines = [line for line in text.split("\n") if line.strip() != code]
         return "\n".join(lines).replace(code, "***")
-
-
-def _failure_message(text: str) -> str | None:
-    """The message after a `FAILED` line (or its translation), "" when none follows; None without FAILED."""
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if line.strip() in _FAILED_WORDS:
-            rest = [later.strip() for later in lines[i + 1 :] if later.strip()]
-            return rest[0] if rest else ""
-    return None

@@ -8,7 +8,6 @@ here knows about Typer; nothing above it knows about processes.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
@@ -23,13 +22,11 @@ from openscale_creds.parsers import (
     parse_target,
     parse_version,
 )
-from openscale_creds.parsers.common import AUTH_FAILURE, find_failure
+from openscale_creds.parsers.common import find_failure
+from openscale_creds.rules import AUTH_FAILURE, SESSION_EXPIRED, is_account_id
 from openscale_creds.runner import Completed, Runner, check, child_env
 
 T = TypeVar("T")
-
-_EXPIRED = re.compile(r"token is expired|please login|please log in", re.IGNORECASE)
-_ACCOUNT_ID = re.compile(r"[0-9a-fA-F]{32}")
 
 
 def validate_name(kind: str, value: str) -> str:
@@ -120,7 +117,7 @@ def login_args(
     args = ["login"]
     if sso:
         args.append("--sso")
-    if account and _ACCOUNT_ID.fullmatch(account):
+    if account and is_account_id(account):
         args += ["-c", account.lower()]
     if region:
         args += ["-r", validate_name("region", region)]
@@ -171,7 +168,7 @@ class IbmCloudCli:
         try:
             check(done, step=step)
         except NotLoggedIn as exc:
-            if retry and self.relogin is not None and home is None and _EXPIRED.search(str(exc)):
+            if retry and self.relogin is not None and home is None and SESSION_EXPIRED.search(str(exc)):
                 self.relogin()
                 return self._call(args, parse, step=step, api_key=api_key, home=home, retry=False)
             raise

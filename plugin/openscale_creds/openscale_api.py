@@ -70,9 +70,9 @@ import functools
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
-from . import errors, redact
+from . import choices, errors, redact
 
 if TYPE_CHECKING:
     import ssl
@@ -276,17 +276,7 @@ _SINGULAR = {
     "subscription_id": "subscription_ids",
     "deployment_id": "deployment_ids",
 }
-ID_FIELDS: tuple[str, ...] = (
-    "data_mart_id",
-    "service_url",
-    "api_version",
-    "binding_id",
-    "binding_ids",
-    "subscription_id",
-    "subscription_ids",
-    "deployment_id",
-    "deployment_ids",
-)
+ID_FIELDS: tuple[str, ...] = choices.ID_FIELDS
 
 
 def ids_field(ids: OpenScaleIds, field: str) -> str:
@@ -738,7 +728,7 @@ def _read_capped(stream: Any, limit: int) -> bytes:
 def _exchange(
     request: urllib.request.Request, url: str, timeout: float, connected: Callable[[Any], None]
 ) -> _Response:
-    """The request itself, run by `_send`'s worker thread; any HTTP status is a `_Response`."""
+    """The request itself, run by `_bounded_exchange`'s worker thread; any HTTP status is a `_Response`."""
     import urllib.error
 
     try:
@@ -774,11 +764,6 @@ def _send(
     secrets: Sequence[str],
 ) -> _Response:
     """One request, bounded as a whole by `timeout`. Any HTTP status comes back as a `_Response`."""
-    import http.client
-    import socket
-    import ssl
-    import threading
-    import urllib.error
     import urllib.request
     from urllib.parse import urlsplit
 
@@ -787,6 +772,27 @@ def _send(
     where = f"{method} {_path(url)} on {host}"
     # Only http(s) reaches here: every URL passed `_check_url`, and next links must keep its origin.
     request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+    result = _bounded_exchange(request, url, limit)
+    if result is None:
+        raise _timed_out(where, timeout)
+    if isinstance(result, _Response):
+        return result
+    _raise_failure(result, where=where, host=host, timeout=timeout, secrets=secrets)
+
+
+def _timed_out(where: str, timeout: float) -> errors.TimedOut:
+    return errors.TimedOut(
+        f"no complete answer to {where} within {timeout:g} s", hint="retry, or raise --timeout"
+    )
+
+
+def _bounded_exchange(
+    request: urllib.request.Request, url: str, limit: float
+) -> _Response | BaseException | None:
+    """`_exchange`'s outcome (a response, or what it raised), or None once `limit` seconds pass."""
+    import socket
+    import threading
+
     outcome: list[_Response | BaseException] = []
     sockets: list[socket.socket] = []
     abandoned = threading.Event()
@@ -807,7 +813,7 @@ def _send(
 
     # A worker thread, because a socket timeout bounds each read, not the request: a server that
     # drips a byte before each one runs out would hold a reading caller for ever.
-    worker = threading.Thread(target=work, name=f"openscale-creds {method}", daemon=True)
+    worker = threading.Thread(target=work, name=f"openscale-creds {request.get_method()}", daemon=True)
     worker.start()
     worker.join(limit)
     if worker.is_alive() or not outcome:
@@ -816,26 +822,31 @@ def _send(
             for sock in sockets:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)  # wakes the worker, which then ends on its own
-        raise errors.TimedOut(
-            f"no complete answer to {where} within {timeout:g} s", hint="retry, or raise --timeout"
-        )
-    result = outcome[0]
-    if isinstance(result, _Response):
-        return result
-    if isinstance(result, _TooLarge):
+        return None
+    return outcome[0]
+
+
+def _raise_failure(
+    failure: BaseException, *, where: str, host: str, timeout: float, secrets: Sequence[str]
+) -> NoReturn:
+    """What `_exchange` raised, as the error a user reads: a domain error for anything the body or
+    the network did, the original exception for a bug."""
+    import http.client
+    import ssl
+    import urllib.error
+
+    if isinstance(failure, _TooLarge):
         raise errors.CommandFailed(
             f"the answer to {where} is larger than {MAX_BODY // (1024 * 1024)} MiB; stopped reading",
             hint="no list of engines or subscriptions is that large; " + _ROOT_HINT,
         )
-    if isinstance(result, errors.CredsError):
-        raise result from None
-    if not isinstance(result, (urllib.error.URLError, OSError, http.client.HTTPException)):
-        raise result  # a bug, not a network failure: let the entry point report it
-    reason = result.reason if isinstance(result, urllib.error.URLError) else result
+    if isinstance(failure, errors.CredsError):
+        raise failure from None
+    if not isinstance(failure, (urllib.error.URLError, OSError, http.client.HTTPException)):
+        raise failure  # a bug, not a network failure: let the entry point report it
+    reason = failure.reason if isinstance(failure, urllib.error.URLError) else failure
     if isinstance(reason, TimeoutError):
-        raise errors.TimedOut(
-            f"no complete answer to {where} within {timeout:g} s", hint="retry, or raise --timeout"
-        ) from None
+        raise _timed_out(where, timeout) from None
     if isinstance(reason, ssl.SSLCertVerificationError):
         raise errors.CommandFailed(
             f"the TLS certificate of {host} could not be verified: "

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import UsageError
-from ..models import Account, Target, as_dict
+from ..models import Account, Target, as_dict, as_dicts
 from .api_key import parse_api_key
 from .common import Failure, extract_json, find_failure, gc_paused, normalise, parse_account, strip_noise
 from .instance import parse_instance_list_table, parse_instances
@@ -40,45 +40,38 @@ __all__ = [
 ]
 
 
-def _account(account: Account | None) -> dict[str, Any] | None:
-    return None if account is None else {"name": account.name, "guid": account.guid}
+# What `parse` shows of each model, in its documented order (the CLI's own session facts; `ims` of an
+# account is not one of them).
+_SHOWN: dict[type, tuple[str, ...]] = {
+    Target: (
+        "logged_in",
+        "api_endpoint",
+        "account",
+        "region",
+        "resource_group",
+        "resource_group_id",
+        "user",
+    ),
+    Account: ("name", "guid"),
+}
 
 
-def _target(target: Target) -> dict[str, Any]:
-    return {
-        "logged_in": target.logged_in,
-        "api_endpoint": target.api_endpoint,
-        "account": _account(target.account),
-        "region": target.region,
-        "resource_group": target.resource_group,
-        "resource_group_id": target.resource_group_id,
-        "user": target.user,
-    }
+def _shown(model: Any) -> dict[str, Any]:
+    return as_dict(model, _SHOWN)
 
 
-def _api_key(text: str) -> dict[str, Any]:
-    key = parse_api_key(text)
-    return {
-        "name": key.name,
-        "id": key.id,
-        "apikey": key.apikey,
-        "description": key.description,
-        "created_at": key.created_at,
-        "locked": key.locked,
-    }
-
-
-def _instances(text: str) -> list[dict[str, Any]]:
+def _instances(text: str, *, need_guids: bool) -> list[dict[str, Any]]:
     with gc_paused():  # the dicts of a long listing are as many allocations again as its parse
-        return [as_dict(i) for i in parse_instances(text)]
+        return as_dicts(parse_instances(text, need_guids=need_guids))
 
 
 _RENDER: dict[str, Callable[[str], Any]] = {
-    "login": lambda text: _target(parse_login(text)),
-    "target": lambda text: _target(parse_target(text)),
-    "api-key": _api_key,
-    "instance": _instances,
-    "instances": _instances,
+    "login": lambda text: _shown(parse_login(text)),
+    "target": lambda text: _shown(parse_target(text)),
+    "api-key": lambda text: _shown(parse_api_key(text)),
+    # `service-instance` prints each instance's GUID; the `service-instances` table does not.
+    "instance": lambda text: _instances(text, need_guids=True),
+    "instances": lambda text: _instances(text, need_guids=False),
     "oauth-tokens": lambda text: {"token": parse_oauth_tokens(text)},
     "version": lambda text: {"version": parse_version(text)},
 }

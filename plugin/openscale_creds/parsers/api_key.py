@@ -15,9 +15,11 @@ becomes ``ApiKey(name="roachprod", id="ApiKey-0000", apikey="<the key>", descrip
 created_at="2025-04-04T21:48+0000", locked=False)``. `UUID` is the 2019 name of `ID`. JSON is one
 object with `name`, `id`, `apikey`, `description`, `created_at`, `locked`.
 
-Empty values: a description shown as `-` (text) or `""` (JSON) and a missing one are all None;
-so is a key that is absent or empty (`--file` moves the key into the file; `iam api-keys` shows `""`).
-`Locked` other than true/false is None. Errors never quote a line of this output: it holds a key.
+Empty values: a description shown as `-` (text) or `""` (JSON) and a missing one are all None.
+`Locked` other than true/false is None. A result must carry a name and the key itself
+(`validate.api_key`): output without them (`--file` moved the key into a file, a cut-off table) is
+unrecognised output, since the key exists only in it. Errors never quote a line of this output: it
+holds a key.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from typing import Any
 
 from ..errors import ParseError
 from ..models import ApiKey
-from .common import empty_to_none, extract_json, find_failure, kv_rows, looks_like_json, numbered, strip_noise
+from . import validate
+from .common import empty_to_none, json_text, kv_rows, open_output
 
 COMMAND = "iam api-key-create"
 
@@ -43,20 +46,17 @@ _PRESERVE = "Please preserve the API key"
 
 
 def parse_api_key(text: str) -> ApiKey:
-    """The output of `iam api-key-create` (table or JSON) -> ApiKey; a `Name` is required."""
-    lines = strip_noise(numbered(text))
-    if not lines:
-        raise ParseError(COMMAND, "the output is empty")
-    if looks_like_json(lines):
-        return api_key_from_json(extract_json(text, COMMAND))
-    failure = find_failure(text)
-    if failure is not None:
-        raise ParseError(COMMAND, f"the command failed: {failure.message}")
+    """The output of `iam api-key-create` (table or JSON) -> ApiKey; a name and the key are required."""
+    output = open_output(text, COMMAND)
+    if output.is_json:
+        return api_key_from_json(output.value)
+    lines = output.lines
     # Rows follow the warning when it is there; before it come sentences such as `API key NAME was created`.
     starts = [i for i, line in enumerate(lines) if line.text.startswith(_PRESERVE)]
     table = lines[starts[-1] + 1 :] if starts else lines
     rows, _ = kv_rows(table, colon=False)
     values: dict[str, str] = {}
+    linenos: dict[str, int] = {}
     for row in rows:
         name = _KEYS.get(row.key.casefold())
         if name is None:
@@ -64,13 +64,14 @@ def parse_api_key(text: str) -> ApiKey:
         if name in values and values[name] != row.value:
             raise ParseError(COMMAND, f"two different `{row.key}` rows", lineno=row.line.lineno)
         values[name] = row.value
+        linenos[name] = row.line.lineno
     key_name = empty_to_none(values.get("name"))
     if key_name is None:
         raise ParseError(COMMAND, "no `Name` row in the key table (with --file the key goes to the file)")
     return ApiKey(
         name=key_name,
-        id=empty_to_none(values.get("id")),
-        apikey=empty_to_none(values.get("apikey")),
+        id=validate.key_id(empty_to_none(values.get("id")), COMMAND, lineno=linenos.get("id")),
+        apikey=validate.api_key(empty_to_none(values.get("apikey")), COMMAND, lineno=linenos.get("apikey")),
         description=empty_to_none(values.get("description")),
         created_at=empty_to_none(values.get("created_at")),
         locked=_bool(values.get("locked")),
@@ -86,8 +87,8 @@ def api_key_from_json(data: Any) -> ApiKey:
         raise ParseError(COMMAND, "the JSON object has no `name`")
     return ApiKey(
         name=name,
-        id=_text(data, "id"),
-        apikey=_text(data, "apikey"),
+        id=validate.key_id(_text(data, "id"), COMMAND),
+        apikey=validate.api_key(_text(data, "apikey"), COMMAND),
         description=_text(data, "description"),
         created_at=_text(data, "created_at"),
         locked=_bool(data.get("locked")),
@@ -95,13 +96,7 @@ def api_key_from_json(data: Any) -> ApiKey:
 
 
 def _text(data: dict[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ParseError(COMMAND, f"`{key}` is not a string")
-    # Exactly as given: JSON has no padding to strip, and a name or description may end in a space.
-    return value or None
+    return json_text(data.get(key), f"`{key}`", COMMAND)
 
 
 def _bool(value: object) -> bool | None:

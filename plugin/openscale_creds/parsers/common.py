@@ -1,5 +1,7 @@
 """Stages every parser shares: normalising raw `ibmcloud` output, dropping banners and notices,
-finding JSON and failures, and splitting key/value and list tables.
+finding JSON and failures (all four behind `open_output`, the opening of every parser), reading JSON
+strings, and splitting key/value tables. List tables are cut in `table` (re-exported here); what counts
+as a GUID, CRN or key is decided in `validate`; the facts about the CLI's words live in `..rules`.
 
 Line numbers handed to `ParseError` count lines of the *normalised* text (CR and CRLF both end a line),
 starting at 1, so they match what a user sees after `openscale-creds parse` echoes the input back.
@@ -9,29 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import itertools
 import json
-import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from ..errors import ParseError
 from ..models import Account
+from ..rules import AUTH_FAILURE as AUTH_FAILURE  # re-exported: the facade imports it from here
+from ..rules import FAILED_WORDS, OK_WORDS, SESSION_EXPIRED, strip_escapes
+from .table import Column as Column  # re-exported: list tables are one of the shared stages
+from .table import cut_row as cut_row
+from .table import header_columns as header_columns
+from .table import row_cutter as row_cutter
 
-# CSI (colours, bold, cursor moves) and OSC (window titles, hyperlinks; ended by BEL or ST) sequences,
-# then any other two-character escape. A lone ESC left over is dropped as well, so that stripping
-# can never join two fragments into a new sequence and `normalise` stays idempotent.
-_CSI = r"\x1b\[[0-?]*[ -/]*[@-~]"
-# An OSC left unterminated ends at the line end, so it cannot swallow the rest of the output.
-_OSC = r"\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?"
-_ESCAPES = re.compile(f"{_CSI}|{_OSC}|\\x1b[@-Z\\\\-_]|\\x1b")
 _BOM = "\ufeff"
-
-# `FAILED` as the SDK prints it in each shipped translation (reference §6 table).
-FAILED_WORDS = frozenset({"FAILED", "FEHLGESCHLAGEN", "ECHEC", "失敗", "失败"})
-OK_WORDS = frozenset({"OK", "确定"})
 
 _PROGRESS = re.compile(
     r"^(?:Retrieving|Creating|Authenticating|Logging in|Invoking|Getting|Updating|Deleting|Targeting"
@@ -42,8 +37,6 @@ _NOTICE = re.compile(
 )
 _ACCOUNT = re.compile(r"^(?P<name>.*?) \((?P<guid>[^\s()]+)\)(?: <-> (?P<ims>\S+))?$")
 _GAP = re.compile(r" {2,}")
-# Cell text: words joined by single spaces; cells are separated by two or more spaces.
-_CHUNK = re.compile(r"[^ ]+(?: [^ ]+)*")
 _JSON_LINE = re.compile(r"^[ \t]*[\[{]", re.MULTILINE)
 _JSON_ANYWHERE = re.compile(r"[\[{]")
 
@@ -64,8 +57,7 @@ def normalised_lines(text: str) -> list[str]:
     """The lines of `normalise(text)`, without joining them only to split them again."""
     # A stage runs only when the text holds what it removes: a 100,000-row listing has no escape, CR or
     # BOM, and each stage would otherwise copy all of it.
-    if "\x1b" in text:
-        text = _ESCAPES.sub("", text)
+    text = strip_escapes(text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
@@ -191,14 +183,7 @@ class Failure:
     message: str
 
 
-# Messages after FAILED that mean a login itself was refused (exit 4), as opposed to a broken CLI,
-# network or service (exit 8). "Unable to authenticate." is what a wrong key or a reused code produces.
-AUTH_FAILURE = re.compile(
-    r"authenticat|credential|passcode|one[- ]time|BXNIM\d|unauthori[sz]ed|not authori[sz]ed|invalid|"
-    r"not valid|api[ -]?key|expired|rejected|not logged in",
-    re.IGNORECASE,
-)
-_NOT_LOGGED_IN = re.compile(r"not logged in|please log ?in|login token is expired|\blog in\b", re.IGNORECASE)
+_NOT_LOGGED_IN = re.compile(rf"{SESSION_EXPIRED.pattern}|not logged in|\blog in\b", re.IGNORECASE)
 _NOT_FOUND = re.compile(
     r"not found|no resource group found|could not get resource group|no resources found",
     re.IGNORECASE,
@@ -249,6 +234,56 @@ def _classify(message: str, block: str) -> FailureKind:
     if _NOT_FOUND.search(block):
         return "not_found"
     return "failed"
+
+
+# --- the opening every parser shares ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Output:
+    """Output as `open_output` hands it to a parser: either a decoded JSON value or text lines."""
+
+    command: str
+    lines: list[Line]  # normalised and numbered, banners and notices dropped; [] when read as JSON
+    is_json: bool = False
+    value: Any = None  # the JSON value, when `is_json`
+    failure: Failure | None = None  # what a `FAILED` or `Incorrect Usage` in the text said
+
+    def raise_failure(self) -> None:
+        """ParseError when the text reports a failure: a failed command's output is no result."""
+        if self.failure is not None:
+            raise ParseError(self.command, f"the command failed: {self.failure.message}")
+
+
+def open_output(text: str, command: str, *, failure_ok: bool = False) -> Output:
+    """The opening of every parser: normalise, drop banners and notices, refuse empty output, decode the
+    JSON value when the first line left starts one, else find any reported failure and raise it (unless
+    `failure_ok`: the parser decides, as `target` does for `Not logged in.`).
+
+    A long JSON listing is recognised from its first 4 kB and decoded as it is, never split into lines.
+    """
+    if len(text) > _HEAD and starts_like_json(text):
+        return Output(command, [], True, extract_json(text, command))
+    texts = normalised_lines(text)
+    lines = strip_noise(number(texts))
+    if not lines:
+        raise ParseError(command, "the output is empty")
+    if looks_like_json(lines):
+        return Output(command, lines, True, extract_json(text, command))
+    output = Output(command, lines, failure=failure_in(texts))
+    if not failure_ok:
+        output.raise_failure()
+    return output
+
+
+def json_text(value: Any, what: str, command: str) -> str | None:
+    """A JSON string value exactly as given (JSON has no padding to strip, and names may begin or end
+    with spaces); None for null or ""; ParseError naming `what` for anything but a string."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ParseError(command, f"{what} is not a string")
+    return value or None
 
 
 # --- key/value tables -------------------------------------------------------------------------------------
@@ -306,78 +341,6 @@ def kv_rows(lines: Sequence[Line], *, colon: bool = True) -> tuple[list[Row], li
         else:
             rows.append(Row(pair[0], pair[1], line))
     return rows, other
-
-
-# --- list tables ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    start: int
-
-
-def header_columns(header: str) -> list[Column]:
-    """Column names and start offsets of a header line; names may contain single spaces."""
-    return [Column(m.group(0), m.start()) for m in _CHUNK.finditer(header)]
-
-
-def cut_row(columns: Sequence[Column], text: str, *, slack: int = 2) -> list[str]:
-    """Cut a row into cells at the header's column starts.
-
-    Cells are separated by at least two spaces, so each run of text is given to the column whose
-    start is at or just before it; `slack` absorbs a header that is off by a space or two, as in the
-    CLI's own README. Runs that fall in one column are joined by two spaces. Cells that receive no text
-    are empty strings.
-    """
-    return row_cutter(columns, slack=slack)(text)
-
-
-def row_cutter(columns: Sequence[Column], *, slack: int = 2) -> Callable[[str], list[str]]:
-    """`cut_row` for the rows of one table, with the arithmetic on the header done once."""
-    starts = [column.start for column in columns]
-    last = len(starts) - 1
-    # The column of a run starting at each position: the last one (in header order) that starts at most
-    # `slack` after it, else the first. From the last start on, that is the last column.
-    latest = [0] * (max([*starts, slack]) - slack)
-    for i, start in enumerate(starts):
-        first = max(start - slack, 0)  # the first position the column owns
-        if first < len(latest):
-            latest[first] = i
-    owner = list(itertools.accumulate(latest, max))
-
-    def by_runs(text: str) -> list[str]:
-        cells = [""] * len(starts)
-        for match in _CHUNK.finditer(text):
-            position = match.start()
-            index = owner[position] if position < len(owner) else last
-            run = match.group()
-            cells[index] = f"{cells[index]}  {run}" if cells[index] else run
-        return cells
-
-    # A run starting up to `slack` places before a column start belongs to that column. When the `reach`
-    # places before each start are all spaces (`slack` of them, and two at least: a run crosses single
-    # spaces only), no run starts there and none runs across, so slicing the row at the column starts
-    # cuts it as the runs would: a few calls into C instead of a match, a lookup and a string per run.
-    reach = max(slack, 2)
-    if len(starts) < 2 or starts != sorted(starts) or starts[1] < reach:
-        return by_runs
-    width = starts[-1]
-    gaps_of = operator.itemgetter(*(slice(start - reach, start) for start in starts[1:]))
-    clear = gaps_of(" " * width)  # a string for one gap, a tuple for several, as gaps_of gives them
-    cells_of = operator.itemgetter(*map(slice, [0, *starts[1:]], [*starts[1:], None]))
-
-    def cut(text: str) -> list[str]:
-        # Padding adds no run, and makes a row whose last cells are empty sliceable as well.
-        padded = text.ljust(width)
-        if gaps_of(padded) == clear:
-            cells = list(map(str.strip, cells_of(padded), itertools.repeat(" ")))
-            # Runs within a cell are joined by exactly two spaces; slicing would keep a wider gap.
-            if "   " not in "\n".join(cells):
-                return cells
-        return by_runs(text)
-
-    return cut
 
 
 # --- values -----------------------------------------------------------------------------------------------

@@ -17,45 +17,39 @@ Three shapes, told apart by their first line after the banners:
 
   The nested `Last Operation` rows are read past. Without a `GUID:` row the GUID is the CRN's 8th field.
 * the list table (`service-instances`): `Name  Location  State  Type  [Resource Group ID]`, cut at
-  the header's column starts. It shows no GUID: those instances have ``guid=""``.
+  the header's column starts in display columns (`table.row_cutter`: East Asian wide characters take two).
+  It shows no GUID: those instances have ``guid=""``, unless the caller needs GUIDs (`parse instance`,
+  whose command prints them), when such a table is unrecognised output.
 
 `service_name` falls back to the CRN's 5th field. `url` is the OpenScale service URL of the location,
 set only for `aiopenscale` instances (an OpenScale URL for a database instance would mislead).
 `No service instance found`-style lines without a table give an empty list (wording unconfirmed).
 JSON values are kept exactly (names may have outer spaces); table cells lose their padding, and `-`
 or an empty cell is None.
+
+Every GUID, CRN and resource group ID handed out is checked by `validate` (hexadecimal GUIDs; the
+redacted `SECRET` and the mangled 8-4-4-4-10 GUID of the doc samples in fixtures/ pass, blanks and words
+do not): an instance without a usable GUID is a ParseError, never `guid: ""` from a command that prints one.
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ParseError
-from ..models import INSTANCE_FIELDS, ServiceInstance
+from ..models import INSTANCE_FIELDS, ServiceInstance, instance_from_fields
 from ..regions import service_url
-from .common import (
-    Line,
-    crn_field,
-    extract_json,
-    failure_in,
-    gc_paused,
-    header_columns,
-    kv_rows,
-    looks_like_json,
-    normalised_lines,
-    number,
-    numbered,
-    row_cutter,
-    starts_like_json,
-    strip_noise,
-)
+from ..rules import OPENSCALE_SERVICE
+from . import validate
+from .common import Line, crn_field, gc_paused, json_text, kv_rows, numbered, open_output, strip_noise
+from .table import header_columns, row_cutter
 
 COMMAND = "resource service-instance"
 LIST_COMMAND = "resource service-instances"
-OPENSCALE_SERVICE = "aiopenscale"
 
 _BLOCK_FIELDS = {
     "name": "name",
@@ -88,7 +82,8 @@ _LIST_COLUMNS = {
     "state": "state",
     "type": "type",
 }
-_LIST_HEADER = re.compile(r"^Name {2,}\S")
+# A list table's header: `Name` first, and a `State` column (every listing shows one; see `_from_table`).
+_LIST_HEADER = re.compile(r"^Name {2,}\S(?:.*\S)?  +State(?:  |$)")
 _NONE_FOUND = re.compile(r"^No .*\bfound\b", re.IGNORECASE)
 # CRN fields: crn:v1:bluemix:public:SERVICE:LOCATION:a/ACCOUNT:GUID::
 _CRN_SERVICE = 4
@@ -96,23 +91,18 @@ _CRN_GUID = 7
 _NO_FIELDS: dict[str, str | None] = dict.fromkeys(INSTANCE_FIELDS)
 
 
-def parse_instances(text: str) -> list[ServiceInstance]:
-    """Any of the three shapes -> the instances in output order (possibly none)."""
+def parse_instances(text: str, *, need_guids: bool = False) -> list[ServiceInstance]:
+    """Any of the three shapes -> the instances in output order (possibly none).
+
+    With `need_guids`, a list table without a GUID or CRN column is unrecognised output too.
+    """
     with gc_paused():
-        if starts_like_json(text):
-            return instances_from_json(extract_json(text, COMMAND))
-        # Normalised and numbered once, for the failure check and whichever shape follows.
-        texts = normalised_lines(text)
-        lines = strip_noise(number(texts))
-        if not lines:
-            raise ParseError(COMMAND, "the output is empty")
-        if looks_like_json(lines):
-            return instances_from_json(extract_json(text, COMMAND))
-        failure = failure_in(texts)
-        if failure is not None:
-            raise ParseError(COMMAND, f"the command failed: {failure.message}")
+        output = open_output(text, COMMAND)
+        if output.is_json:
+            return instances_from_json(output.value)
+        lines = output.lines
         if _LIST_HEADER.match(lines[0].text):
-            return _from_table(lines)
+            return _from_table(lines, need_guids=need_guids)
         return _from_blocks(lines)
 
 
@@ -150,10 +140,11 @@ def _from_blocks(lines: Sequence[Line]) -> list[ServiceInstance]:
         raise ParseError(
             COMMAND, "no `Name:` row, JSON array or instance table", line=first.text, lineno=first.lineno
         )
-    return [
+    found = [
         _instance(_text_values(block), start, "the instance")
         for block, start in zip(blocks, starts, strict=True)
     ]
+    return _check_identifiers(found, lambda i: (starts[i], "the instance"))
 
 
 def _text_values(values: dict[str, str]) -> dict[str, str | None]:
@@ -170,25 +161,44 @@ def _instance(
     fields: dict[str, str | None], where: Line | None, label: str, *, guid_required: bool = True
 ) -> ServiceInstance:
     """`fields` holds every field of the model in field order; the GUID, service name and URL are
-    completed in it."""
+    completed in it. Its identifiers are checked afterwards, with all the others (`_check_identifiers`)."""
     name = fields["name"]
     crn = fields["crn"]
-    guid = fields["guid"] or crn_field(crn, _CRN_GUID)
     if name is None:
         raise _incomplete(where, label, "has no name")
+    guid = fields["guid"] or crn_field(crn, _CRN_GUID)
     if guid is None and guid_required:
         raise _incomplete(where, label, "has no GUID and no CRN")
     service_name = fields["service_name"] or crn_field(crn, _CRN_SERVICE)
     fields["guid"] = guid or ""
     fields["service_name"] = service_name
     fields["url"] = service_url(fields["location"]) if service_name == OPENSCALE_SERVICE else None
-    # Not `ServiceInstance(**fields)`: the generated `__init__` of a frozen dataclass sets each field
-    # through `object.__setattr__`, a third of a long listing's parse. The model has no `__post_init__`
-    # and no slots, so it is exactly its `__dict__` (test_perf_guards checks both, and that the two
-    # ways give equal models).
-    instance = object.__new__(ServiceInstance)
-    instance.__dict__.update(fields)
-    return instance
+    return instance_from_fields(fields)
+
+
+# What `validate` checks in every instance handed out, and as what.
+_IDENTIFIERS: tuple[tuple[validate.Kind, str], ...] = (
+    ("CRN", "crn"),
+    ("GUID", "guid"),
+    ("GUID", "resource_group_id"),
+)
+
+
+def _check_identifiers(
+    instances: Sequence[ServiceInstance],
+    where: Callable[[int], tuple[Line | None, str]],
+    identifiers: Sequence[tuple[validate.Kind, str]] = _IDENTIFIERS,
+) -> list[ServiceInstance]:
+    """`instances`, once every GUID, CRN and group ID in them is one; `where(i)` gives the line and the
+    label an error names for instance `i`. Checked all at once: a long listing has 100,000 of each."""
+    for kind, name in identifiers:
+        bad = validate.first_invalid(kind, list(map(operator.attrgetter(name), instances)))
+        if bad is not None:
+            line, label = where(bad)
+            value = getattr(instances[bad], name)
+            text, lineno = (line.text, line.lineno) if line is not None else (None, None)
+            validate.check(kind, value, label, COMMAND, line=text, lineno=lineno)
+    return list(instances)
 
 
 def _incomplete(where: Line | None, label: str, message: str) -> ParseError:
@@ -197,26 +207,26 @@ def _incomplete(where: Line | None, label: str, message: str) -> ParseError:
     return ParseError(COMMAND, f"{label} {message}", line=where.text, lineno=where.lineno)
 
 
-def parse_instance_list_table(text: str) -> list[ServiceInstance]:
+def parse_instance_list_table(text: str, *, need_guids: bool = False) -> list[ServiceInstance]:
     """The `service-instances` table -> instances with ``guid=""`` unless a GUID/CRN column is shown.
 
-    A line with an empty `State` cell (or `Name` cell, in a table without `State`) continues the row
-    above: the SDK's 2025 renderer wrapped long cells onto extra lines. Every instance has a state, and
-    a state is too short to wrap. Wrapped pieces are joined with a space.
+    A line with an empty `State` cell continues the row above: the SDK's 2025 renderer wrapped long cells
+    onto extra lines. Every instance has a state, and a state is too short to wrap. Wrapped pieces are
+    joined with a space.
     """
     with gc_paused():
-        return _from_table(strip_noise(numbered(text)))
+        return _from_table(strip_noise(numbered(text)), need_guids=need_guids)
 
 
-def _from_table(lines: Sequence[Line]) -> list[ServiceInstance]:
+def _from_table(lines: Sequence[Line], *, need_guids: bool) -> list[ServiceInstance]:
     if not lines or not _LIST_HEADER.match(lines[0].text):
         first = lines[0] if lines else Line(1, "")
         raise ParseError(
-            LIST_COMMAND, "no `Name  Location ...` table header", line=first.text, lineno=first.lineno
+            LIST_COMMAND, "no `Name  ...  State ...` table header", line=first.text, lineno=first.lineno
         )
     columns = header_columns(lines[0].text)
     fields = [_LIST_COLUMNS.get(column.name.casefold()) for column in columns]
-    anchor = fields.index("state") if "state" in fields else 0
+    anchor = fields.index("state")
     # The column each field is read from: the last of its columns (`Location` and `Region` both give the
     # location). A wrapped piece in any of them continues that one.
     source = {field: i for i, field in enumerate(fields) if field}
@@ -243,8 +253,12 @@ def _from_table(lines: Sequence[Line]) -> list[ServiceInstance]:
         for field, i in source.items():
             text = cells[i].strip()
             values[field] = None if text in ("", "-") else text
-        result.append(_instance(values, line, "the table row", guid_required=False))
-    return result
+        result.append(_instance(values, line, "the table row", guid_required=need_guids))
+    # Only what the table shows needs checking: most tables have no GUID or CRN column.
+    shown = [
+        (kind, name) for kind, name in _IDENTIFIERS if name in source or (name == "guid" and "crn" in source)
+    ]
+    return _check_identifiers(result, lambda i: (rows[i][0], "the table row"), shown)
 
 
 def instances_from_json(data: Any) -> list[ServiceInstance]:
@@ -256,17 +270,15 @@ def instances_from_json(data: Any) -> list[ServiceInstance]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise ParseError(COMMAND, f"item {index} of the JSON array is not an object")
-        raw = list(map(item.get, _JSON_KEYS))
-        if _TEXT_TYPES.issuperset(map(type, raw)):
-            # No value to refuse: all taken at once, without `_json_text`'s call and checks per key.
-            values = _json_values({key: value or None for key, value in zip(_JSON_KEYS, raw, strict=True)})
-        else:
-            values = _checked_json_values(item, index)
-        result.append(_instance(values, None, f"item {index} of the JSON array"))
-    return result
+        texts = list(map(item.get, _JSON_KEYS))
+        if not _TEXT_TYPES.issuperset(map(type, texts)):
+            texts = _checked_json_texts(item, index)
+        result.append(_instance(_json_values(*texts), None, f"item {index} of the JSON array"))
+    return _check_identifiers(result, lambda i: (None, f"item {i} of the JSON array"))
 
 
-# The keys an instance is read from, in the order `_checked_json_values` checks them.
+# The keys an instance is read from, in the order `_checked_json_texts` checks them and `_json_values`
+# takes them.
 _JSON_KEYS = (
     "crn",
     "id",
@@ -289,42 +301,50 @@ _TEXT_TYPES = frozenset({str, type(None)})
 _JSON_FALLBACKS = {"id": "crn", "resource_plan_name": "plan_name"}
 
 
-def _json_values(texts: dict[str, str | None]) -> dict[str, str | None]:
-    """The texts of `_JSON_KEYS` (empty ones None) -> every field of the model, in field order."""
-    crn = texts["crn"] or texts["id"]
+def _json_values(
+    crn: str | None,
+    id: str | None,
+    name: str | None,
+    guid: str | None,
+    region_id: str | None,
+    service_name: str | None,
+    plan_name: str | None,
+    resource_plan_name: str | None,
+    resource_plan_id: str | None,
+    resource_group_name: str | None,
+    resource_group_id: str | None,
+    state: str | None,
+    type: str | None,
+    created_at: str | None,
+    updated_at: str | None,
+) -> dict[str, str | None]:
+    """The texts of `_JSON_KEYS` -> every field of the model, in field order ("" is None)."""
+    crn = crn or id or None
     return {
-        "name": texts["name"],
-        "guid": texts["guid"],
+        "name": name or None,
+        "guid": guid or None,
         "crn": crn if crn is None or crn.startswith("crn:") else None,
-        "location": texts["region_id"],
-        "service_name": texts["service_name"],
-        "plan": texts["plan_name"] or texts["resource_plan_name"],
-        "plan_id": texts["resource_plan_id"],
-        "resource_group": texts["resource_group_name"],
-        "resource_group_id": texts["resource_group_id"],
-        "state": texts["state"],
-        "type": texts["type"],
-        "created_at": texts["created_at"],
-        "updated_at": texts["updated_at"],
+        "location": region_id or None,
+        "service_name": service_name or None,
+        "plan": plan_name or resource_plan_name or None,
+        "plan_id": resource_plan_id or None,
+        "resource_group": resource_group_name or None,
+        "resource_group_id": resource_group_id or None,
+        "state": state or None,
+        "type": type or None,
+        "created_at": created_at or None,
+        "updated_at": updated_at or None,
         "url": None,
     }
 
 
-def _checked_json_values(item: dict[str, Any], index: int) -> dict[str, str | None]:
-    """`_json_values` of an item with a value that is not a string: the first one read is refused (a
-    fallback key is read only when the key before it gave nothing)."""
+def _checked_json_texts(item: dict[str, Any], index: int) -> list[str | None]:
+    """The `_JSON_KEYS` values of an item, each a string or None: a value of another type is refused,
+    the first one read (a fallback key is read only when the key before it gave nothing)."""
     texts: dict[str, str | None] = {}
     for key in _JSON_KEYS:
         first = _JSON_FALLBACKS.get(key)
-        texts[key] = None if first is not None and texts[first] else _json_text(item, index, key)
-    return _json_values(texts)
-
-
-def _json_text(item: dict[str, Any], index: int, key: str) -> str | None:
-    value = item.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ParseError(COMMAND, f"`{key}` of item {index} of the JSON array is not a string")
-    # Exactly as given: JSON has no padding to strip, and names may begin or end with spaces.
-    return value or None
+        skipped = first is not None and texts[first]
+        what = f"`{key}` of item {index} of the JSON array"
+        texts[key] = None if skipped else json_text(item.get(key), what, COMMAND)
+    return list(texts.values())

@@ -24,17 +24,8 @@ from typing import Any
 
 from ..errors import ParseError
 from ..models import Account, Target
-from .common import (
-    OK_WORDS,
-    Line,
-    extract_json,
-    find_failure,
-    looks_like_json,
-    numbered,
-    parse_account,
-    split_colon,
-    strip_noise,
-)
+from ..rules import OK_WORDS
+from .common import Line, json_text, open_output, parse_account, split_colon
 
 COMMAND = "target"
 
@@ -137,17 +128,14 @@ def parse_target(text: str) -> Target:
     is required, since a block without either does not say whether a session exists.
     An unparseable `Account:` value (a redacted `xxxxx`) becomes ``Account(value, "")``.
     """
-    lines = strip_noise(numbered(text))
-    if not lines:
-        raise ParseError(COMMAND, "the output is empty")
-    if looks_like_json(lines):
-        return target_from_json(extract_json(text, COMMAND))
+    output = open_output(text, COMMAND, failure_ok=True)
+    if output.is_json:
+        return target_from_json(output.value)
+    lines = output.lines
     fields = read_target_lines(lines)
     if fields.not_logged_in:
         return fields.to_target(False)
-    failure = find_failure(text)
-    if failure is not None:
-        raise ParseError(COMMAND, f"the command failed: {failure.message}")
+    output.raise_failure()
     if fields.identity_shown():
         return fields.to_target(True)
     raise ParseError(
@@ -203,8 +191,5 @@ def _pick(value: Any, *keys: str) -> Any:
 
 
 def _json_text(value: Any, name: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ParseError(COMMAND, f"`{name}` is not a string")
-    return value or None  # exactly as given: a resource group name may have outer spaces
+    # Exactly as given: a resource group name may have outer spaces.
+    return json_text(value, f"`{name}`", COMMAND)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from ..errors import ParseError
-from .common import numbered, strip_noise
+from .common import open_output
 
 COMMAND = "--version"
 
@@ -25,11 +25,9 @@ _VERSION = re.compile(
 
 def parse_version(text: str) -> str:
     """The `X.Y.Z` version that `ibmcloud --version` reports."""
-    lines = strip_noise(numbered(text))
+    lines = open_output(text, COMMAND).lines
     for line in lines:
         match = _VERSION.search(line.text)
         if match:
             return match.group(1)
-    if not lines:
-        raise ParseError(COMMAND, "the output is empty")
     raise ParseError(COMMAND, "no `ibmcloud X.Y.Z` version", line=lines[0].text, lineno=lines[0].lineno)

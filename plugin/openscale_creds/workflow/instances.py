@@ -8,8 +8,6 @@ from openscale_creds.errors import Ambiguous, NotFound
 from openscale_creds.ibmcloud import IbmCloud
 from openscale_creds.models import ServiceInstance
 
-OPENSCALE_SERVICE = "aiopenscale"
-
 
 def resolve_instance(
     cli: IbmCloud, name_or_id: str, *, location: str | None = None, home: str | None = None

@@ -17,7 +17,8 @@ from openscale_creds.credentials import Credentials
 from openscale_creds.errors import adding
 from openscale_creds.ibmcloud import IbmCloud, validate_name
 from openscale_creds.models import ApiKey, ServiceInstance, Target
-from openscale_creds.workflow.instances import OPENSCALE_SERVICE, resolve_instance
+from openscale_creds.rules import OPENSCALE_SERVICE
+from openscale_creds.workflow.instances import resolve_instance
 from openscale_creds.workflow.keys import (
     build_credentials,
     create_key,
