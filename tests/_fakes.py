@@ -35,6 +35,9 @@ class QuietUi:
     def info(self, message: str) -> None:
         self.shown.append(message)
 
+    def notice(self, message: str) -> None:
+        self.shown.append(message)
+
     def warn(self, message: str) -> None:
         self.shown.append(message)
 

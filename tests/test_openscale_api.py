@@ -368,7 +368,7 @@ def test_every_hint_is_one_line_and_names_only_real_commands_and_options(
                 assert argv[1:] in (["login"], ["target"], ["iam", "api-keys"]), command
                 continue
             assert argv[0] == "openscale-creds", command
-            sub = root.commands.get(argv[1])
+            sub = root.get_command(click.Context(root), argv[1])  # the root loads commands lazily
             assert sub is not None, f"no command {argv[1]!r}: {command}"
             known = {opt for param in sub.params for opt in param.opts}
             assert all(a in known for a in argv[2:] if a.startswith("-")), command

@@ -16,7 +16,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from conftest import FAKE_IBMCLOUD, ROOT
+from conftest import FAKE_IBMCLOUD, INSTALLED, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -56,6 +56,12 @@ def modules_after(code: str, env: dict[str, str] | None = None) -> tuple[str, se
     return printed, set(listed.split())
 
 
+def cli_registry() -> dict[str, tuple[str, str]]:
+    from openscale_creds.cli import COMMANDS
+
+    return COMMANDS
+
+
 def loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules for name in names if m == name or m.startswith(name + "."))
 
@@ -92,6 +98,129 @@ def test_a_lookup_by_name_imports_neither_pexpect_nor_yaml_nor_an_http_client(tm
 
     assert printed.strip() == INSTANCE_GUID
     assert loaded(modules, (*HEAVY, "openscale_creds.dialogue", "openscale_creds.openscale_api")) == []
+    # Nor the keychain, the profile store, another command's module, or what only --dry-run needs.
+    others = tuple(f"openscale_creds.commands.{m}" for m in COMMAND_MODULES if m != "instance")
+    not_needed = (
+        "keyring",
+        "openscale_creds.keychain",
+        "openscale_creds.store",
+        "openscale_creds.workflow.plans",
+    )
+    assert loaded(modules, (*others, *not_needed)) == []
+
+
+# --- the lazy command registry ------------------------------------------------------------------------
+
+COMMAND_MODULES = sorted({where.split(":")[0] for where, _line in cli_registry().values()})
+
+
+def test_every_registered_command_exists_and_its_help_line_is_its_docstring_s_first_line() -> None:
+    import importlib
+    import inspect
+
+    for name, (where, line) in cli_registry().items():
+        module, function = where.split(":")
+        command = getattr(importlib.import_module(f"openscale_creds.commands.{module}"), function)
+        doc = inspect.getdoc(command)
+        assert doc, name
+        assert line == doc.splitlines()[0], name
+
+
+def test_every_group_of_a_registered_command_has_its_help_line() -> None:
+    from openscale_creds.cli import GROUPS
+
+    groups = {" ".join(name.split()[:i]) for name in cli_registry() for i in range(1, len(name.split()))}
+    assert groups == set(GROUPS)
+
+
+def test_the_root_help_lists_every_command_without_importing_any_command_module() -> None:
+    from openscale_creds.cli import GROUPS
+
+    printed, modules = modules_after(run_main(["--help"]))
+
+    assert loaded(modules, ("openscale_creds.commands", *HEAVY, *COMMAND_ONLY)) == []
+    text = " ".join(printed.split())
+    for name, (_where, line) in cli_registry().items():
+        if " " not in name:
+            assert f"{name} {line}" in text
+    for group, line in GROUPS.items():
+        assert f"{group} {line}" in text
+
+
+def test_a_command_imports_its_own_module_only() -> None:
+    _, modules = modules_after(run_main(["parse", "--help"]))
+
+    assert loaded(modules, ("openscale_creds.commands",)) == [
+        "openscale_creds.commands",
+        "openscale_creds.commands.parse",
+    ]
+
+
+def test_asking_for_completions_imports_no_command_module_but_the_one_completed() -> None:
+    env = {
+        "_OPENSCALE_CREDS_COMPLETE": "complete_bash",
+        "COMP_WORDS": "openscale-creds ins",
+        "COMP_CWORD": "1",
+    }
+    printed, modules = modules_after(run_main([]), env)
+
+    assert printed.split() == ["instance"]
+    assert loaded(modules, ("openscale_creds.commands", "keyring", *HEAVY)) == []
+
+
+def test_completing_profile_names_reads_the_profiles_file_without_the_keychain() -> None:
+    printed, modules = modules_after(
+        "from openscale_creds.cli import complete_profile\nprint(complete_profile(''))"
+    )
+
+    assert printed.strip() == "[]"
+    assert loaded(modules, ("keyring", "openscale_creds.keychain", "yaml")) == []
+
+
+# --- how many ibmcloud calls setup makes ---------------------------------------------------------------
+
+
+def _setup_calls(tmp_path: Path, *, session: bool) -> list[list[str]]:
+    log = tmp_path / "calls.jsonl"
+    env = {
+        **os.environ,
+        "IBMCLOUD_HOME": str(tmp_path / "session"),
+        "FAKE_IBMCLOUD_STATE_DIR": str(tmp_path / "state"),
+        "OPENSCALE_CREDS_IBMCLOUD": str(FAKE_IBMCLOUD),
+    }
+    key_env = {**env, "IBMCLOUD_API_KEY": DEMO["apikeys"][0]["apikey"]}
+    if session:
+        login = [sys.executable, str(FAKE_IBMCLOUD), "login", "--no-region", "-g", "Default", "-q"]
+        subprocess.run(login, env=key_env, check=True, capture_output=True, timeout=60)
+    setup = [str(INSTALLED), "setup", "--instance", INSTANCE, "--group", "Default", "--out", "-"]
+    done = subprocess.run(
+        setup,
+        env={**(env if session else key_env), "FAKE_IBMCLOUD_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line)["argv"] for line in log.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_setup_with_an_api_key_makes_no_more_calls_than_the_manual_recipe_minus_one(tmp_path: Path) -> None:
+    calls = _setup_calls(tmp_path, session=False)
+
+    # By hand: login, target -g, resource service-instance, iam api-key-create; login carries -g here.
+    assert len(calls) <= 3, calls
+    assert calls[0][0] == "login" and "-g" in calls[0]
+    assert calls[-1][:2] == ["iam", "api-key-create"]
+
+
+def test_setup_with_a_session_makes_no_more_calls_than_the_manual_recipe(tmp_path: Path) -> None:
+    calls = _setup_calls(tmp_path, session=True)
+
+    # By hand: target -g, resource service-instance, iam api-key-create.
+    assert len(calls) <= 3, calls
+    assert calls[-1][:2] == ["iam", "api-key-create"]
+    assert not any(c[0] == "login" for c in calls)
 
 
 def test_the_dependency_range_keeps_typer_below_the_release_that_imports_pydantic() -> None:

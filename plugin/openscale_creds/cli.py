@@ -3,8 +3,13 @@ printer, and `main`, the only place errors become exit codes.
 
 Each command lives in a module of `openscale_creds.commands` (one per family) and reads like
 "convert the options, call one workflow function, render the result"; `COMMANDS` names them.
-Start-up time matters (scripts call `instance --field guid` in loops): module-level imports stay
-minimal, and everything heavy is imported inside the command that needs it.
+Start-up time matters (scripts call `instance --field guid` in loops): the root is a lazy Click group
+(`LazyGroup`) that lists the commands from `COMMANDS` and imports and builds only the one that runs,
+so `--help`, `--version` and completion import no command module; module-level imports stay minimal,
+and everything heavy is imported inside the command that needs it.
+
+Global options may also follow the command (`instance X --verbose`): `move_global_options` moves them
+in front before Click parses, the one mover shared with the `ibmcloud` plug-in dispatch.
 """
 
 from __future__ import annotations
@@ -21,23 +26,250 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import click
 import typer
+import typer.completion
+import typer.main
+from typer.core import TyperGroup
+from typer.models import CommandInfo
 
 from openscale_creds import __version__
 from openscale_creds.choices import SHELLS
 from openscale_creds.errors import CredsError, ExitCode, ReaderGone, UnrecognisedOutput, UsageError
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from openscale_creds.ibmcloud import IbmCloudCli
     from openscale_creds.ui import TerminalUi
     from openscale_creds.workflow.login import LoginOptions
     from openscale_creds.workflow.plans import Plan
 
 PROG = "openscale-creds"
+# `-h` as well as `--help`, on every command (subcommand contexts inherit it from the root's).
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
+
+
+class LazyGroup(TyperGroup):
+    """A command group whose commands come from `COMMANDS`/`GROUPS` and are imported and built on
+    first use (Click's documented lazy-loading pattern: `list_commands`/`get_command`). Its help
+    lists every command with its registry line without importing any command module."""
+
+    # The group's words in the registry: () for the root, ("api-key",) for `api-key`.
+    path: tuple[str, ...] = ()
+
+    def entries(self) -> dict[str, str]:
+        """The names below this group, in registry order, with their one-line help."""
+        found: dict[str, str] = {}
+        depth = len(self.path)
+        for name, (_where, line) in COMMANDS.items():
+            words = tuple(name.split())
+            if words[:depth] != self.path or len(words) == depth:
+                continue
+            word = words[depth]
+            if word not in found:
+                found[word] = line if len(words) == depth + 1 else GROUPS[" ".join(words[: depth + 1])]
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.entries())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            built = _build((*self.path, cmd_name))
+            if built is None:
+                return None
+            self.commands[cmd_name] = built
+        return self.commands[cmd_name]
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        # From the registry, so completing a command name imports no command module.
+        names = [
+            CompletionItem(n, help=line) for n, line in self.entries().items() if n.startswith(incomplete)
+        ]
+        return names + click.Command.shell_complete(self, ctx, incomplete)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = list(self.entries().items())
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return click.Group.resolve_command(self, ctx, args)
+        except click.UsageError as exc:
+            import difflib  # Typer imports it anyway; only a typo pays for the lookup
+
+            matches = difflib.get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if not matches:
+                raise
+            hint = ", ".join(map(repr, matches))
+            raise click.UsageError(f"{exc.message.rstrip('.')}. Did you mean {hint}?", exc.ctx) from None
+
+
+class RootGroup(LazyGroup):
+    """The root: global options accepted after the command too, and Typer's completion options
+    without Typer's per-start cost of building them from a placeholder function."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.params += completion_options()
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, move_global_options(self, args))
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        if os.environ.get(complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()):
+            # Typer's completion classes (bash, zsh, fish, PowerShell), registered only when asked.
+            from typer._completion_classes import completion_init
+
+            completion_init()
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
+
+COMPLETION_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+def completion_options() -> list[click.Parameter]:
+    """Typer's `--install-completion` and `--show-completion`, each also taking the shell by name
+    (`--show-completion powershell`) where Typer's only detect the current one."""
+    return [
+        click.Option(
+            [f"--{action}-completion"],
+            is_flag=False,
+            flag_value="",  # no SHELL: the shell this runs in (Typer detects it)
+            metavar="[SHELL]",
+            expose_value=False,
+            is_eager=True,
+            callback=_completion_callback(callback),
+            help=f"{action.capitalize()} completion for SHELL ({', '.join(COMPLETION_SHELLS)}; "
+            "default: the current shell).",
+        )
+        for action, callback in (
+            ("install", typer.completion.install_callback),
+            ("show", typer.completion.show_callback),
+        )
+    ]
+
+
+def _completion_callback(typer_callback: Callable[..., Any]) -> Callable[..., Any]:
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is None or ctx.resilient_parsing:
+            return
+        if value and value not in COMPLETION_SHELLS:
+            raise click.BadParameter(f"{value!r} is not one of {', '.join(COMPLETION_SHELLS)}", ctx, param)
+        from typer._completion_classes import completion_init
+
+        completion_init()
+        typer_callback(ctx, param, value or True)
+
+    return callback
+
+
+def _build(path: tuple[str, ...]) -> click.Command | None:
+    """The Click command (or lazy group) registered under `path`, importing only its module."""
+    name = " ".join(path)
+    if name in COMMANDS:
+        where, short_help = COMMANDS[name]
+        module, function = where.split(":")
+        # __import__ rather than importlib.import_module: this path shows in `python -X importtime`.
+        callback = getattr(__import__(f"openscale_creds.commands.{module}", fromlist=[function]), function)
+        info = CommandInfo(
+            name=path[-1], callback=callback, short_help=short_help, context_settings=CONTEXT_SETTINGS
+        )
+        return typer.main.get_command_from_info(info, pretty_exceptions_short=False, rich_markup_mode=None)
+    if name in GROUPS:
+        group = LazyGroup(
+            name=path[-1],
+            help=GROUPS[name],
+            no_args_is_help=True,
+            context_settings=CONTEXT_SETTINGS,
+            rich_markup_mode=None,
+        )
+        group.path = path
+        return group
+    return None
+
+
+def move_global_options(root: click.Group, args: list[str]) -> list[str]:
+    """`args` with the root's options that follow the command moved in front of it, reading tokens
+    the way Click will: an option that takes a value consumes the next token whatever it looks like,
+    the command's own options win over a global of the same name, and nothing after `--` moves.
+    Anything this cannot place (no command, an unknown one, a group without its command) is left
+    as it is for Click to report."""
+    start = _skip_options(_option_table(root), args, 0)
+    if start is None or start >= len(args):
+        return args
+    command: click.Command = root
+    end = start
+    while isinstance(command, click.Group):
+        if end >= len(args):
+            return args
+        sub = command.get_command(click.Context(command, info_name=PROG), args[end])
+        if sub is None:
+            return args
+        command, end = sub, end + 1
+    hoisted, rest = _split_global_options(_option_table(root), _option_table(command), args[end:])
+    return [*args[:start], *hoisted, *args[start:end], *rest]
+
+
+def _option_table(command: click.Command) -> dict[str, click.Option]:
+    return {
+        name: p
+        for p in command.params
+        if isinstance(p, click.Option)
+        for name in (*p.opts, *p.secondary_opts)
+    }
+
+
+def _takes_value(option: click.Option | None, token: str) -> bool:
+    return option is not None and not option.is_flag and not option.count and "=" not in token
+
+
+def _skip_options(options: dict[str, click.Option], args: list[str], i: int) -> int | None:
+    """The index of the first token after the options at `i` (None: `--` came first)."""
+    while i < len(args) and args[i].startswith("-"):
+        if args[i] == "--":
+            return None
+        i += 1 + _takes_value(options.get(args[i].split("=", 1)[0]), args[i])
+    return i
+
+
+def _split_global_options(
+    root: dict[str, click.Option], leaf: dict[str, click.Option], args: list[str]
+) -> tuple[list[str], list[str]]:
+    hoisted: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in leaf:
+            taken = 1 + _takes_value(leaf[name], arg)
+            rest += args[i : i + taken]
+        elif name in root and arg.startswith("-"):
+            taken = 1 + _takes_value(root[name], arg)
+            hoisted += args[i : i + taken]
+        else:
+            taken = 1
+            rest.append(arg)
+        i += taken
+    return hoisted, rest
+
 
 app = typer.Typer(
     name=PROG,
+    cls=RootGroup,
     help="From the ibmcloud CLI to working IBM Watson OpenScale credentials.",
     no_args_is_help=True,
+    context_settings=CONTEXT_SETTINGS,
+    # RootGroup adds Typer's completion options itself, without Typer's start-up cost.
     add_completion=False,
     # A traceback's locals can hold an API key.
     pretty_exceptions_enable=False,
@@ -55,23 +287,28 @@ class Settings:
     verbose: bool
     dry_run: bool
     shell: str | None
+    quiet: bool = False
 
     def connect(self, *, passcode_stdin: bool = False) -> tuple[IbmCloudCli, TerminalUi]:
         """The facade over the chosen `ibmcloud` (CliNotFound, exit 3, if there is none) and the terminal."""
         from openscale_creds.ibmcloud import IbmCloudCli
         from openscale_creds.runner import Runner, resolve_ibmcloud
         from openscale_creds.ui import TerminalUi
-        from openscale_creds.workflow.login import renew_sessions_with_key
 
         if passcode_stdin and sys.stdin is None:
             raise UsageError(
                 "--passcode-stdin: standard input is closed, so no one-time code can be read",
                 hint="pipe the code in",
             )
-        ui = TerminalUi(passcode_stdin=passcode_stdin)
+        ui = TerminalUi(passcode_stdin=passcode_stdin, quiet=self.quiet)
         log = ui.log if self.verbose else None
         cloud = IbmCloudCli(Runner(resolve_ibmcloud(self.ibmcloud), timeout=self.timeout, log=log))
-        renew_sessions_with_key(cloud, ui, os.environ)
+        if os.environ.get("IBMCLOUD_API_KEY"):
+            # Only then is there a key to renew an expired session with; the login workflow (and the
+            # modules it imports) is not paid for by every `instance --field guid` otherwise.
+            from openscale_creds.workflow.login import renew_sessions_with_key
+
+            renew_sessions_with_key(cloud, ui, os.environ)
         return cloud, ui
 
     def shell_name(self) -> str:
@@ -141,6 +378,10 @@ def _global(
     verbose: Annotated[
         bool, typer.Option("--verbose", help="Log each ibmcloud command (secrets masked) to stderr.")
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No progress lines: only data, warnings, errors and prompts."),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the ibmcloud commands instead of running them.")
     ] = False,
@@ -154,7 +395,9 @@ def _global(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
-    ctx.obj = Settings(ibmcloud=ibmcloud, timeout=timeout, verbose=verbose, dry_run=dry_run, shell=shell)
+    ctx.obj = Settings(
+        ibmcloud=ibmcloud, timeout=timeout, verbose=verbose, dry_run=dry_run, shell=shell, quiet=quiet
+    )
 
 
 # --- shared option types -------------------------------------------------------------------------
@@ -185,6 +428,30 @@ BrowserOpt = Annotated[
 LocationOpt = Annotated[
     str | None,
     typer.Option("--location", metavar="REGION", help="Only instances in this region."),
+]
+
+
+def complete_profile(incomplete: str) -> list[str]:
+    """Profile names starting with `incomplete`, for shell completion: read from the profiles file
+    (no keychain, no secret); nothing when it cannot be read, since completion must never fail."""
+    from openscale_creds.store import ProfileStore
+
+    try:
+        names = [profile.name for profile in ProfileStore().list()]
+    except Exception:
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        metavar="NAME",
+        help="The profile (default: $OPENSCALE_CREDS_PROFILE, else default).",
+        autocompletion=complete_profile,
+    ),
 ]
 CredentialsFileArg = Annotated[
     Path | None,
@@ -265,34 +532,41 @@ def json_text(data: Any) -> str:
 
 # --- the commands --------------------------------------------------------------------------------
 
-# Command name -> "module:function" in openscale_creds.commands, and its line in --help. The help
-# lines live here so that a lazy root app could list every command without importing any of them.
+# Command name -> "module:function" in openscale_creds.commands, and its line in --help: the first
+# line of the function's docstring (tests/test_perf_guards.py checks they agree), kept here so the
+# lazy root lists every command without importing any of them. A group's words come first
+# ("api-key create"); `GROUPS` gives each group its line.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "login": ("session:login", "Log ibmcloud in (API key or --sso); reuse a usable session."),
+    "login": (
+        "session:login",
+        "Log ibmcloud in (API key from IBMCLOUD_API_KEY or --apikey-file, or --sso); reuse a usable session.",
+    ),
     "target": ("session:target", "Target a resource group, then print the resulting target."),
-    "instance": ("instance:instance", "Resolve one service instance and print its fields."),
-    "parse": ("parse:parse", "Read captured ibmcloud output and print it as JSON."),
-    "doctor": ("session:doctor", "Show the CLI, its version, login and target, and what to fix."),
-    "setup": ("credfiles:setup", "Log in, find the instance, create an API key, write credentials."),
-    "verify": ("credfiles:verify", "Prove stored credentials work, in a private session."),
-    "rotate": ("credfiles:rotate", "Create a new key, write and verify it, delete the old key."),
-    "ids": ("instance:ids", "Show the data mart, binding, subscription and deployment IDs."),
-    "api-key create": ("apikey:create", "Create an API key; it is shown once, so store it now."),
+    "instance": (
+        "instance:instance",
+        "Resolve exactly one service instance and print its normalised fields.",
+    ),
+    "parse": ("parse:parse", "Read captured ibmcloud output and print the normalised result as JSON."),
+    "doctor": (
+        "session:doctor",
+        "Find the CLI, show its version, login state and target, and say what to fix.",
+    ),
+    "setup": (
+        "credfiles:setup",
+        "Log in, find the instance, create an API key and write OpenScale credentials.",
+    ),
+    "verify": (
+        "credfiles:verify",
+        "Prove stored credentials work, in a private session that leaves yours alone.",
+    ),
+    "rotate": ("credfiles:rotate", "Create a new key, write and verify it, then delete the old key."),
+    "ids": (
+        "instance:ids",
+        "Show the data mart, binding, subscription and deployment IDs of an OpenScale instance.",
+    ),
+    "api-key create": ("apikey:create", "Create an API key; the key is shown once, so store it now."),
 }
 GROUPS: dict[str, str] = {"api-key": "Manage IBM Cloud API keys."}
-
-
-def _register() -> None:
-    groups: dict[str, typer.Typer] = {}
-    for name, (where, short_help) in COMMANDS.items():
-        module, function = where.split(":")
-        # __import__ rather than importlib.import_module: this path shows in `python -X importtime`.
-        command = getattr(__import__(f"openscale_creds.commands.{module}", fromlist=[function]), function)
-        group, _, leaf = name.rpartition(" ")
-        if group and group not in groups:
-            groups[group] = typer.Typer(help=GROUPS[group], no_args_is_help=True)
-            app.add_typer(groups[group], name=group)
-        (groups[group] if group else app).command(leaf, short_help=short_help)(command)
 
 
 # --- entry point ---------------------------------------------------------------------------------
@@ -415,6 +689,3 @@ def main(argv: list[str] | None = None) -> NoReturn:
         )
     code = code if isinstance(code, int) else ExitCode.OK
     _exit(code, "interrupted" if code == ExitCode.INTERRUPTED else None)
-
-
-_register()  # last: the command modules import the shared pieces above

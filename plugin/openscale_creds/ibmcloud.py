@@ -53,7 +53,8 @@ class SsoPrompts(Protocol):
 
     @property
     def interactive(self) -> bool: ...  # False: nobody can answer the account menu
-    def info(self, message: str) -> None: ...  # progress and the passcode URL (stderr)
+    def info(self, message: str) -> None: ...  # progress (stderr; --quiet drops it)
+    def notice(self, message: str) -> None: ...  # the passcode URL (stderr; --quiet keeps it)
     def read_passcode(self, url: str) -> str: ...
     def choose_account(self, choices: list[AccountChoice]) -> AccountChoice: ...
 
@@ -243,7 +244,7 @@ class IbmCloudCli:
             open_browser=open_browser,
             get_passcode=prompts.read_passcode,
             choose_account=choose,
-            show=prompts.info,
+            show=prompts.notice,
         )
         dialogue.run_sso_login(
             [self.runner.program, *args],

@@ -14,7 +14,8 @@ What IBM's plug-in SDK (github.com/IBM-Cloud/ibm-cloud-cli-sdk) defines, and thi
 
 The metadata is generated from the Click tree that Typer builds from `cli.app`, so it lists exactly the
 commands and options that exist. Global options are declared on every command, because through
-`ibmcloud` they can only follow the command: `rebuild_argv` moves them in front of it.
+`ibmcloud` they can only follow the command: `cli.move_global_options` (the mover the root uses for
+every command line) puts them in front of it.
 """
 
 from __future__ import annotations
@@ -256,14 +257,9 @@ def rebuild_argv(
                 "ibmcloud plugin install -f PATH_OF_openscale-creds",
             )
         group = sub
-    path = words[1:]
-    if not args:
-        return [*path]
-    leaf = _subcommand(group, args[0])
-    if leaf is None or _is_group(leaf):
-        return [*path, *args]
-    hoisted, rest = _hoist_global_options(root, leaf, args[1:])
-    return [*hoisted, *path, args[0], *rest]
+    from openscale_creds.cli import move_global_options
+
+    return move_global_options(root, [*words[1:], *args])
 
 
 def _installed_version() -> str:
@@ -278,34 +274,3 @@ def _subcommand(group: click.Command, name: str) -> click.Command | None:
     if not isinstance(group, click.Group):
         return None
     return group.get_command(click.Context(group, info_name=PLUGIN_NAME), name)
-
-
-def _hoist_global_options(
-    root: click.Group, leaf: click.Command, args: list[str]
-) -> tuple[list[str], list[str]]:
-    """Split `args` into the root's options (with their values) and the rest, reading tokens the way
-    Click will: an option that takes a value consumes the next token whatever it looks like, and
-    nothing after `--` is an option."""
-    leaf_options = {name: option for option in _options(leaf) for name in option.opts + option.secondary_opts}
-    root_options = {name: option for option in _options(root) for name in option.opts + option.secondary_opts}
-    hoisted: list[str] = []
-    rest: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            rest += args[i:]
-            break
-        name, has_inline_value = arg.split("=", 1)[0], "=" in arg
-        if name in leaf_options:
-            takes = _takes_value(leaf_options[name]) and not has_inline_value
-            rest += args[i : i + 1 + takes]
-            i += 1 + takes
-        elif name in root_options and arg.startswith("--"):
-            takes = _takes_value(root_options[name]) and not has_inline_value
-            hoisted += args[i : i + 1 + takes]
-            i += 1 + takes
-        else:
-            rest.append(arg)
-            i += 1
-    return hoisted, rest

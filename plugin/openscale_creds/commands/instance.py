@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from openscale_creds.choices import ID_FIELDS, INSTANCE_FIELDS, OUTPUT_FORMATS
 from openscale_creds.cli import LocationOpt, choice_option, dry_run, json_text, settings
+
+if TYPE_CHECKING:
+    from openscale_creds.workflow.plans import Plan
 
 FormatOpt = Annotated[str, choice_option("--format", OUTPUT_FORMATS, "{choices}.")]
 
@@ -30,9 +33,14 @@ def instance(
     from openscale_creds.models import as_dict
     from openscale_creds.ui import emit
     from openscale_creds.workflow.instances import resolve_instance
-    from openscale_creds.workflow.plans import plan_instance
 
-    if dry_run(ctx, lambda: plan_instance(name_or_id, location)):
+    def plan() -> Plan:
+        # Imported only for --dry-run: scripts call `instance --field guid` in loops.
+        from openscale_creds.workflow.plans import plan_instance
+
+        return plan_instance(name_or_id, location)
+
+    if dry_run(ctx, plan):
         return
     cloud, _ui = settings(ctx).connect()
     data = as_dict(resolve_instance(cloud, name_or_id, location=location))
