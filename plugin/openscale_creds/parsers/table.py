@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import operator
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,19 +155,99 @@ def row_cutter(columns: Sequence[Column], *, slack: int = 2) -> Callable[[str], 
     the last column starting at most `slack` after it; runs that fall in one column are joined by two
     spaces.
     """
-    starts = [column.start for column in columns]
-    last = len(starts) - 1
-    # The column of a run starting at each position: the last one (in header order) that starts at most
-    # `slack` after it, else the first. From the last start on, that is the last column.
+    table = _Table([column.start for column in columns], slack)
+    by_runs, cut_wide = table.by_runs, table.cut_wide
+    if table.plain is None:
+        return lambda text: cut_wide(text) if not text.isascii() else by_runs(text)
+    # An ASCII row sliced at the column starts: this runs for every row of a listing, so it is a closure over
+    # locals making a few calls into C (`_Slicer.cells`, inline). Padding adds no run, and makes a row whose
+    # last cells are empty sliceable as well.
+    plain, width = table.plain, table.width
+    gaps_of, clear, cells_of = plain.gaps_of, plain.clear, plain.cells_of
+
+    def cut(text: str) -> list[str]:
+        if not text.isascii():
+            return cut_wide(text)
+        padded = text.ljust(width)
+        if gaps_of(padded) == clear:
+            return list(map(str.strip, cells_of(padded), itertools.repeat(" ")))
+        return by_runs(text)
+
+    return cut
+
+
+class _Slicer:
+    """Cuts a row at fixed character offsets (ascending, the first at least `reach`) in a few calls into C,
+    when the `reach` places before each offset are blank, so that no cell runs across one."""
+
+    __slots__ = ("cells_of", "clear", "gaps_of", "width")
+
+    def __init__(self, offsets: Sequence[int], reach: int) -> None:
+        self.width = offsets[-1]  # rows are padded to it: a row whose last cells are empty is sliced too
+        self.gaps_of: Callable[[str], Any] = operator.itemgetter(*(slice(at - reach, at) for at in offsets))
+        self.clear: Any = self.gaps_of(" " * self.width)  # a string for one gap, a tuple for several
+        self.cells_of: Callable[[str], Any] = operator.itemgetter(
+            *map(slice, [0, *offsets], [*offsets, None])
+        )
+
+    def cells(self, text: str) -> Sequence[str] | None:
+        """The unstripped cells of `text`, or None when a cell runs across an offset."""
+        padded = text.ljust(self.width)
+        if self.gaps_of(padded) != self.clear:
+            return None
+        cells: Sequence[str] = self.cells_of(padded)
+        return cells
+
+
+def _flush(cells: Iterable[str]) -> bool:
+    """Whether each cell begins exactly at its column's start (or is blank): the row lines up."""
+    return all(cell[:1] != " " or not cell.strip(" ") for cell in cells)
+
+
+def _lined_up(candidates: Iterable[Sequence[str] | None]) -> Sequence[str] | None:
+    """The first cutting (one per reading, None where the row cannot be sliced) that lines up, else the
+    first that could be sliced at all; None when none could. Later readings are cut only when needed."""
+    fallback = None
+    for cells in candidates:
+        if cells is None:
+            continue
+        if _flush(cells):
+            return cells
+        fallback = fallback or cells
+    return fallback
+
+
+def _run_owners(starts: Sequence[int], slack: int) -> list[int]:
+    """The column of a run of words starting at each position: the last one (in header order) that starts
+    at most `slack` after it, else the first. From the last start on, that is the last column (not listed)."""
     latest = [0] * (max([*starts, slack]) - slack)
     for i, start in enumerate(starts):
         first = max(start - slack, 0)  # the first position the column owns
         if first < len(latest):
             latest[first] = i
-    owner = list(itertools.accumulate(latest, max))
+    return list(itertools.accumulate(latest, max))
 
-    def by_runs(text: str, extras: Sequence[tuple[int, int]] = ()) -> list[str]:
-        cells = [""] * len(starts)
+
+class _Table:
+    """How the rows of one table are cut (see `row_cutter`), in the order of preference: sliced at the
+    column starts (`plain`), sliced in display columns (`cut_wide`), cut by runs of words (`by_runs`)."""
+
+    def __init__(self, starts: list[int], slack: int) -> None:
+        self.inner = starts[1:]  # where the cells after the first begin
+        self.width = starts[-1]  # the last start, which an ASCII row is padded to (`plain.width`)
+        self.reach = max(slack, 2)
+        self.last = len(starts) - 1
+        self.owner = _run_owners(starts, slack)
+        sliceable = len(starts) > 1 and starts == sorted(starts) and starts[1] >= self.reach
+        self.plain = _Slicer(self.inner, self.reach) if sliceable else None
+        self._shifted: dict[int, _Slicer | None] = {}
+
+    def by_runs(self, text: str, extras: Sequence[tuple[int, int]] = ()) -> list[str]:
+        """The fallback for a row that lines up under no reading: each run of words goes to the column that
+        owns the display column it starts at (`extras`: see `_Widths.extras`); runs in one cell are joined
+        by two spaces."""
+        owner, last = self.owner, self.last
+        cells = [""] * (last + 1)
         for match in _CHUNK.finditer(text):
             position = _display_column(extras, match.start()) if extras else match.start()
             index = owner[position] if position < len(owner) else last
@@ -175,110 +255,73 @@ def row_cutter(columns: Sequence[Column], *, slack: int = 2) -> Callable[[str], 
             cells[index] = f"{cells[index]}  {run}" if cells[index] else run
         return cells
 
-    reach = max(slack, 2)
-    inner = starts[1:]
-    sliceable = len(starts) > 1 and starts == sorted(starts) and starts[1] >= reach
-    width = starts[-1]
-    # Slicing a padded row in a few calls into C: the blank places before each start, and the cells.
-    gaps_of = operator.itemgetter(*(slice(start - reach, start) for start in inner)) if sliceable else None
-    clear = gaps_of(" " * width) if gaps_of else None  # a string for one gap, a tuple for several
-    cells_of = operator.itemgetter(*map(slice, [0, *inner], [*inner, None])) if sliceable else None
+    def shifted(self, extra: int) -> _Slicer | None:
+        """The slicer for a row whose later cells sit `extra` places left of the header (None when a column
+        would start too early to slice there); one per distinct shift."""
+        if extra not in self._shifted:
+            moved = [start - extra for start in self.inner]
+            ok = self.plain is not None and moved[0] >= self.reach
+            self._shifted[extra] = _Slicer(moved, self.reach) if ok else None
+        return self._shifted[extra]
 
-    def sliced(laid_out: str) -> list[str] | None:
-        """The cells of a row whose offsets are display columns, if its starts are blank."""
-        padded = laid_out.ljust(width)
-        if gaps_of is None or cells_of is None or gaps_of(padded) != clear:
-            return None
-        return list(cells_of(padded))
-
-    shifted: dict[int, tuple[Callable[[str], Any], Any, Callable[[str], Any]] | None] = {}
-
-    def shifted_by(extra: int) -> tuple[Callable[[str], Any], Any, Callable[[str], Any]] | None:
-        """`gaps_of`, `clear`, `cells_of` for a row whose later cells sit `extra` places left of the header
-        (None when a column would start too early to slice there)."""
-        if extra not in shifted:
-            moved = [start - extra for start in inner]
-            if not sliceable or moved[0] < reach:
-                shifted[extra] = None
-            else:
-                gaps = operator.itemgetter(*(slice(start - reach, start) for start in moved))
-                cells = operator.itemgetter(*map(slice, [0, *moved], [*moved, None]))
-                shifted[extra] = (gaps, gaps(" " * moved[-1]), cells)
-        return shifted[extra]
-
-    def cut_first_wide(text: str, chars: list[str]) -> list[str] | None:
-        """The cells of a row whose only non-ASCII characters are in its first cell and which lines up
-        under the current SDK's rules: the rest of the row is ASCII, sliced as such once shifted. None
-        otherwise. (Nearly every non-ASCII row of a listing is so: the name holds the wide characters.)"""
-        extra = sum(map(_WIDTHS.wide[READINGS[0]].__contains__, chars))
-        cutter = shifted_by(extra)
-        if cutter is None or not text[inner[0] - extra - reach :].isascii():
-            return None
-        gaps, clear_gaps, cells = cutter
-        padded = text.ljust(width - extra)
-        if gaps(padded) != clear_gaps:
-            return None
-        pieces = cells(padded)
-        if not all(piece[:1] != " " or not piece.strip(" ") for piece in pieces):
-            return None
-        return list(map(str.strip, pieces, itertools.repeat(" ")))
-
-    def cut_wide(text: str) -> list[str]:
+    def cut_wide(self, text: str) -> list[str]:
+        """A row holding a non-ASCII character: its characters' widths are looked up (once each), then the
+        quickest cutting that applies is tried first."""
         chars = _SPLIT.findall(text)
         if not _WIDTHS.known.issuperset(chars):
             _WIDTHS.learn(set(chars))
         if _WIDTHS.zero.isdisjoint(chars):
-            cells = cut_first_wide(text, chars)
+            cells = self._cut_first_wide(text, chars)
             if cells is not None:
                 return cells
-        return cut_any_wide(text, set(chars))
+            return self._cut_laid_out(text, set(chars))
+        return self._cut_with_zero_width(text, list(_WIDTHS.readings(set(chars))))
 
-    def cut_any_wide(text: str, chars: set[str]) -> list[str]:
+    def _cut_first_wide(self, text: str, chars: list[str]) -> list[str] | None:
+        """The cells of a row whose only non-ASCII characters are in its first cell and which lines up
+        under the current SDK's rules: the rest of the row is ASCII, sliced as such once shifted. None
+        otherwise. (Nearly every non-ASCII row of a listing is so: the name holds the wide characters.)"""
+        extra = sum(map(_WIDTHS.wide[READINGS[0]].__contains__, chars))
+        slicer = self.shifted(extra)
+        if slicer is None or not text[self.inner[0] - extra - self.reach :].isascii():
+            return None
+        # `slicer.cells`, inline: this runs for nearly every non-ASCII row of a listing.
+        padded = text.ljust(slicer.width)
+        if slicer.gaps_of(padded) != slicer.clear:
+            return None
+        cells = slicer.cells_of(padded)
+        if not _flush(cells):
+            return None
+        return list(map(str.strip, cells, itertools.repeat(" ")))
+
+    def _cut_laid_out(self, text: str, chars: set[str]) -> list[str]:
+        """A row without zero-width characters, laid out in display columns under each reading in turn
+        (each two-column character followed by the filler, so that offsets are display columns)."""
         pieces = _SPLIT.split(text)
-        if not _WIDTHS.zero.isdisjoint(chars):
-            return _cut_with_zero_width(text, list(_WIDTHS.readings(chars)))
-        fallback = None
-        for reading in _WIDTHS.readings(chars):
-            cells = sliced(_WIDTHS.lay_out(pieces, reading))
-            if cells is None:
-                continue
-            if all(cell[:1] != " " or not cell.strip(" ") for cell in cells):
+        plain = self.plain
+        if plain is not None:
+            cells = _lined_up(
+                plain.cells(_WIDTHS.lay_out(pieces, reading)) for reading in _WIDTHS.readings(chars)
+            )
+            if cells is not None:
                 return [cell.replace(_FILL, "").strip(" ") for cell in cells]
-            fallback = fallback or cells
-        if fallback is not None:
-            return [cell.replace(_FILL, "").strip(" ") for cell in fallback]
-        return [cell.replace(_FILL, "") for cell in by_runs(_WIDTHS.lay_out(pieces, READINGS[0]))]
+        return [cell.replace(_FILL, "") for cell in self.by_runs(_WIDTHS.lay_out(pieces, READINGS[0]))]
 
-    def _cut_with_zero_width(text: str, readings: list[Reading]) -> list[str]:
-        # A character of no width cannot be laid out column by column: map display columns to characters.
-        fallback = None
-        for reading in readings:
-            offsets = _char_offsets(_WIDTHS.extras(text, reading), inner) if sliceable else None
-            if offsets is None:
-                continue
-            padded = text.ljust(offsets[-1])
-            if any(padded[offset - reach : offset] != " " * reach for offset in offsets):
-                continue
-            bounds = [0, *offsets]
-            pieces = [padded[a:b] for a, b in zip(bounds, [*offsets, None], strict=True)]
-            if all(piece[:1] != " " or not piece.strip(" ") for piece in pieces):
-                return [piece.strip(" ") for piece in pieces]
-            fallback = fallback or pieces
-        if fallback is not None:
-            return [piece.strip(" ") for piece in fallback]
-        return by_runs(text, _WIDTHS.extras(text, readings[0]))
+    def _cut_with_zero_width(self, text: str, readings: list[Reading]) -> list[str]:
+        """A row holding a character of no width, which cannot be laid out column by column: the display
+        columns of the starts are mapped to character offsets instead, under each reading in turn."""
+        if self.plain is not None:
+            cells = _lined_up(self._cells_at_columns(text, reading) for reading in readings)
+            if cells is not None:
+                return [cell.strip(" ") for cell in cells]
+        return self.by_runs(text, _WIDTHS.extras(text, readings[0]))
 
-    if gaps_of is None or cells_of is None:
-        return lambda text: cut_wide(text) if not text.isascii() else by_runs(text)
-
-    def cut(text: str) -> list[str]:
-        if not text.isascii():
-            return cut_wide(text)
-        # `sliced`, inline: this runs for every row of a listing. Padding adds no run, and makes a row
-        # whose last cells are empty sliceable as well.
-        padded = text.ljust(width)
-        if gaps_of(padded) == clear:
-            return list(map(str.strip, cells_of(padded), itertools.repeat(" ")))
-        return by_runs(text)
-
-    return cut
+    def _cells_at_columns(self, text: str, reading: Reading) -> list[str] | None:
+        """The unstripped cells of `text` under `reading`, or None when a cell runs across a start."""
+        offsets = _char_offsets(_WIDTHS.extras(text, reading), self.inner)
+        if offsets is None:
+            return None
+        padded = text.ljust(offsets[-1])
+        if any(padded[offset - self.reach : offset] != " " * self.reach for offset in offsets):
+            return None
+        return [padded[a:b] for a, b in zip([0, *offsets], [*offsets, None], strict=True)]
