@@ -73,7 +73,7 @@ class SecretService:
         from jeepney.io.blocking import open_dbus_connection
 
         with contextlib.closing(open_dbus_connection(bus=self.address)) as conn:
-            collection = secretstorage.get_default_collection(conn)
+            collection = secretstorage.Collection(conn)
             collection.lock()
             assert collection.is_locked()
 
@@ -144,6 +144,7 @@ def start(folder: Path) -> SecretService:
 def _wait_until_ready(service: SecretService, daemon: subprocess.Popen[bytes]) -> None:
     import secretstorage
     from jeepney.io.blocking import open_dbus_connection
+    from jeepney.wrappers import DBusErrorResponse
 
     deadline = time.monotonic() + 30
     while True:
@@ -151,10 +152,12 @@ def _wait_until_ready(service: SecretService, daemon: subprocess.Popen[bytes]) -
             raise RuntimeError(f"gnome-keyring-daemon exited with {daemon.returncode}")
         with contextlib.closing(open_dbus_connection(bus=service.address)) as conn:
             if secretstorage.check_service_availability(conn):
-                # Until the daemon has created its login collection, the alias points at an object that
-                # does not exist yet ("Object does not exist at path ..."): not ready, not a failure.
-                with contextlib.suppress(secretstorage.exceptions.SecretStorageException):
-                    if not secretstorage.get_default_collection(conn).is_locked():
+                # `Collection(conn)` only looks the default collection up. Not
+                # `get_default_collection`: while the daemon has not yet made its login collection,
+                # that one asks the daemon to create one, which waits for a prompt nobody answers.
+                # Until then the alias names an object that does not exist: not ready, not a failure.
+                with contextlib.suppress(secretstorage.exceptions.SecretStorageException, DBusErrorResponse):
+                    if not secretstorage.Collection(conn).is_locked():
                         return
         if time.monotonic() > deadline:
             raise RuntimeError("gnome-keyring-daemon did not offer an unlocked collection within 30 s")
