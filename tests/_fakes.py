@@ -52,7 +52,8 @@ class FakeCloud:
     """An `ibmcloud.IbmCloud` over a list of instances; `fail` makes a method raise once it is called.
 
     Method names in `fail` ("login_apikey", "create_api_key", "find_instances", "delete_api_key",
-    ...) map to the error to raise, so every error path of a workflow can be reached.
+    ...) map to the error to raise, so every error path of a workflow can be reached; "find_instances"
+    stands for both lookups (`show_instance` by ID, `list_instances` for a name).
     """
 
     relogin: Callable[[], None] | None = None
@@ -91,6 +92,8 @@ class FakeCloud:
         self.calls.append((method, args, kwargs))
         if method in self.fail:
             raise self.fail[method]
+        if method in ("show_instance", "list_instances") and "find_instances" in self.fail:
+            raise self.fail["find_instances"]
 
     def version(self) -> str:
         self._record("version")
@@ -134,11 +137,37 @@ class FakeCloud:
     def delete_api_key(self, key_id: str, *, home: str | None = None) -> None:
         self._record("delete_api_key", key_id, home=home)
 
-    def find_instances(
-        self, name_or_id: str, *, location: str | None = None, home: str | None = None
+    def show_instance(
+        self, guid_or_crn: str, *, location: str | None = None, home: str | None = None
     ) -> list[Any]:
-        self._record("find_instances", name_or_id, location=location, home=home)
-        return [i for i in self.instances if name_or_id in (i.name, i.guid, i.crn)]
+        """`resource service-instance ID`: any group, as the real lookup by GUID or CRN."""
+        self._record("show_instance", guid_or_crn, location=location, home=home)
+        return [i for i in self.instances if guid_or_crn in (i.guid, i.crn)]
+
+    def list_instances(
+        self,
+        *,
+        group: str | None = None,
+        service: str | None = None,
+        location: str | None = None,
+        home: str | None = None,
+    ) -> list[Any]:
+        """`resource service-instances (-g G | --all-resource-groups)`: every instance in scope."""
+        self._record("list_instances", group=group, service=service, location=location, home=home)
+        return [
+            i
+            for i in self.instances
+            if (group is None or group in (i.resource_group, i.resource_group_id))
+            and (service is None or i.service_name == service)
+            and (location is None or i.location == location)
+        ]
+
+    def find_instances(self, name_or_id: str, **kwargs: Any) -> list[Any]:
+        from openscale_creds.ibmcloud import is_instance_id
+
+        if is_instance_id(name_or_id):
+            return self.show_instance(name_or_id, location=kwargs.get("location"), home=kwargs.get("home"))
+        return [i for i in self.list_instances(**kwargs) if i.name == name_or_id]
 
     def oauth_token(self) -> str:
         self._record("oauth_token")

@@ -131,7 +131,7 @@ def test_setup_with_sso_logs_in_finds_the_instance_and_writes_the_credentials(tm
     result = setup(cloud, opts, QuietUi(passcode=CODE), environ=NO_DISPLAY, write_stdout=print)
 
     assert result.created_key and result.path == out
-    assert [name for name, _a, _k in cloud.calls] == ["login_sso", "find_instances", "create_api_key"]
+    assert [name for name, _a, _k in cloud.calls] == ["login_sso", "list_instances", "create_api_key"]
     assert '"instance_guid": "guid-1"' in out.read_text(encoding="utf-8")
 
 

@@ -30,6 +30,12 @@ T = TypeVar("T")
 
 _EXPIRED = re.compile(r"token is expired|please login|please log in", re.IGNORECASE)
 _ACCOUNT_ID = re.compile(r"[0-9a-fA-F]{32}")
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_instance_id(value: str) -> bool:
+    """A GUID or a CRN names one instance in the whole account; anything else is a name."""
+    return bool(_GUID.fullmatch(value)) or value.startswith("crn:")
 
 
 def validate_name(kind: str, value: str) -> str:
@@ -98,8 +104,25 @@ class IbmCloud(Protocol):
     def target_group(self, group: str) -> Target: ...
     def create_api_key(self, name: str, description: str, *, home: str | None = None) -> ApiKey: ...
     def delete_api_key(self, key_id: str, *, home: str | None = None) -> None: ...
+    def show_instance(
+        self, guid_or_crn: str, *, location: str | None = None, home: str | None = None
+    ) -> list[ServiceInstance]: ...
+    def list_instances(
+        self,
+        *,
+        group: str | None = None,
+        service: str | None = None,
+        location: str | None = None,
+        home: str | None = None,
+    ) -> list[ServiceInstance]: ...
     def find_instances(
-        self, name_or_id: str, *, location: str | None = None, home: str | None = None
+        self,
+        name_or_id: str,
+        *,
+        location: str | None = None,
+        home: str | None = None,
+        group: str | None = None,
+        service: str | None = None,
     ) -> list[ServiceInstance]: ...
     def oauth_token(self) -> str: ...
 
@@ -130,11 +153,40 @@ def login_args(
     return args
 
 
-def instance_args(name_or_id: str, location: str | None) -> list[str]:
-    args = ["resource", "service-instance", validate_name("instance name", name_or_id)]
+def show_instance_args(guid_or_crn: str, location: str | None = None) -> list[str]:
+    """`resource service-instance ID`: an ID is found in any resource group (reference §4.1)."""
+    args = ["resource", "service-instance", validate_name("instance name", guid_or_crn)]
     if location:
         args += ["--location", validate_name("location", location)]
     return [*args, "--output", "json"]
+
+
+def list_instances_args(
+    *, group: str | None = None, service: str | None = None, location: str | None = None
+) -> list[str]:
+    """`resource service-instances` scoped by a flag, never by what the session happens to target."""
+    args = ["resource", "service-instances"]
+    args += ["-g", validate_name("resource group", group)] if group else ["--all-resource-groups"]
+    if service:
+        args += ["--service-name", validate_name("service name", service)]
+    if location:
+        args += ["--location", validate_name("location", location)]
+    return [*args, "--output", "json"]
+
+
+def instance_args(
+    name_or_id: str,
+    location: str | None = None,
+    *,
+    group: str | None = None,
+    service: str | None = None,
+) -> list[str]:
+    """The one lookup the rule asks for: a GUID or CRN is shown directly; a name is matched (exactly,
+    by the caller) in the listing of one resource group, or of all of them."""
+    if is_instance_id(name_or_id):
+        return show_instance_args(name_or_id, location)
+    validate_name("instance name", name_or_id)
+    return list_instances_args(group=group, service=service, location=location)
 
 
 def api_key_create_args(name: str, description: str) -> list[str]:
@@ -275,16 +327,47 @@ class IbmCloudCli:
         args = ["iam", "api-key-delete", validate_name("API key ID", key_id), "-f"]
         self._call(args, lambda _text: None, step=f"deleting API key {key_id}", home=home)
 
-    def find_instances(
-        self, name_or_id: str, *, location: str | None = None, home: str | None = None
+    def show_instance(
+        self, guid_or_crn: str, *, location: str | None = None, home: str | None = None
     ) -> list[ServiceInstance]:
-
         return self._call(
-            instance_args(name_or_id, location),
+            show_instance_args(guid_or_crn, location),
             parse_instances,
-            step=f"looking up service instance {name_or_id!r}",
+            step=f"looking up service instance {guid_or_crn!r}",
             home=home,
         )
+
+    def list_instances(
+        self,
+        *,
+        group: str | None = None,
+        service: str | None = None,
+        location: str | None = None,
+        home: str | None = None,
+    ) -> list[ServiceInstance]:
+        where = f"resource group {group!r}" if group else "all resource groups"
+        return self._call(
+            list_instances_args(group=group, service=service, location=location),
+            parse_instances,
+            step=f"listing {service or 'service'} instances in {where}",
+            home=home,
+        )
+
+    def find_instances(
+        self,
+        name_or_id: str,
+        *,
+        location: str | None = None,
+        home: str | None = None,
+        group: str | None = None,
+        service: str | None = None,
+    ) -> list[ServiceInstance]:
+        """The instances `name_or_id` means: by ID in any group, by exact name in the scope given."""
+        if is_instance_id(name_or_id):
+            return self.show_instance(name_or_id, location=location, home=home)
+        validate_name("instance name", name_or_id)
+        listed = self.list_instances(group=group, service=service, location=location, home=home)
+        return [i for i in listed if i.name == name_or_id]
 
     def oauth_token(self) -> str:
 

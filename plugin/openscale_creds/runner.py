@@ -115,9 +115,14 @@ class Completed:
 
 
 def describe(args: Sequence[str]) -> str:
-    """`ibmcloud resource service-instance` — the command words, for messages."""
-    words = [a for a in args[:3] if not a.startswith("-")]
-    return "ibmcloud " + " ".join(words[:2] if len(words) > 1 and words[0] != "login" else words[:1])
+    """`ibmcloud target -g Nope`: the command as it ran (quoted for a POSIX shell), for messages.
+
+    Only a `-d` description is shortened to `...`: it is long, and it is our own text.
+    """
+    from openscale_creds.shellquote import quote_posix
+
+    shown = ["..." if i and args[i - 1] == "-d" else quote_posix(a) for i, a in enumerate(args)]
+    return redact.mask(" ".join(["ibmcloud", *shown]))
 
 
 def _kill_tree(proc: subprocess.Popen[bytes]) -> None:

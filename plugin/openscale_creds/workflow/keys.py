@@ -71,12 +71,12 @@ def create_key(cli: IbmCloud, name: str, description: str, *, home: str | None =
     return key
 
 
-def discard_key(cli: IbmCloud, key: ApiKey) -> str:
+def discard_key(cli: IbmCloud, key: ApiKey, *, home: str | None = None) -> str:
     """Delete a new key whose only copy cannot be saved; what happened, to append to the error."""
     if not key.id:
         return f" — API key {key.name} was created but cannot be saved; delete it in the IBM Cloud console"
     try:
-        cli.delete_api_key(key.id)
+        cli.delete_api_key(key.id, home=home)
     except CredsError:
         return (
             f" — API key {key.name} ({key.id}) was created but cannot be saved; delete it with "

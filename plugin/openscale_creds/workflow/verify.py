@@ -40,17 +40,27 @@ def private_home() -> Iterator[str]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def verify(cli: IbmCloud, creds: Credentials, ui: Ui) -> ServiceInstance:
+def verify(cli: IbmCloud, creds: Credentials, ui: Ui, *, path: Path | None = None) -> ServiceInstance:
     with private_home() as home:
-        return _verify_in(cli, creds, ui, home)
+        return _verify_in(cli, creds, ui, home, path)
 
 
 def verify_file(cli: IbmCloud, path: Path, ui: Ui) -> ServiceInstance:
     """`verify FILE`: the instance the key in `path` sees."""
-    return verify(cli, load_credentials_file(path), ui)
+    return verify(cli, load_credentials_file(path), ui, path=path)
 
 
-def _verify_in(cli: IbmCloud, creds: Credentials, ui: Ui, home: str) -> ServiceInstance:
+def new_key_hint(creds: Credentials, path: Path | None) -> str:
+    """The command that replaces a rejected key: a fresh `setup` for the same instance and file."""
+    from openscale_creds.shellquote import quote_posix
+
+    out = quote_posix(str(path)) if path is not None else "FILE"
+    return (
+        f"create a new key with `openscale-creds setup --instance {creds.instance_guid} --out {out} --force`"
+    )
+
+
+def _verify_in(cli: IbmCloud, creds: Credentials, ui: Ui, home: str, path: Path | None) -> ServiceInstance:
     with ui.step("Logging in with the stored API key (private session)") as res:
         try:
             target = cli.login_apikey(
@@ -61,7 +71,7 @@ def _verify_in(cli: IbmCloud, creds: Credentials, ui: Ui, home: str) -> ServiceI
                 f"the stored API key {creds.api_key_name or ''} was rejected: {exc.message}".replace(
                     "  ", " "
                 ),
-                hint="create a new one with `openscale-creds setup --force` or `openscale-creds rotate`",
+                hint=new_key_hint(creds, path),
             ) from None
         res.result = describe_target(target)
     with ui.step(f"Finding instance {creds.instance_guid}") as res:
@@ -104,7 +114,7 @@ def rotate(
             f" — {path} still holds the old key {old.api_key_id}; the new key {new.api_key_id} is in {side}",
             unless=(),
         ):
-            verify(cli, new, ui)
+            verify(cli, new, ui, path=path)
         os.replace(side, path)
         ui.info(f"{path} now holds API key {new.api_key_name} ({new.api_key_id})")
         if not old.api_key_id:
@@ -137,7 +147,7 @@ def _new_key_in(
         except NotLoggedIn as exc:
             raise NotLoggedIn(
                 f"the current API key in {path} was rejected: {exc.message}",
-                hint="it cannot create its successor; run `openscale-creds setup --force` instead",
+                hint=f"it cannot create its successor; {new_key_hint(old, path)}",
             ) from None
         res.result = describe_target(target)
     name = key_name or default_key_name()
