@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from openscale_creds.errors import Ambiguous, NotFound
-from openscale_creds.ibmcloud import IbmCloud, is_instance_id
+from openscale_creds.ibmcloud import IbmCloud, is_instance_id, validate_name
 from openscale_creds.models import ServiceInstance
 
 OPENSCALE_SERVICE = "aiopenscale"
@@ -33,6 +33,7 @@ def resolve_instance(
     `service` limits a name's search to one service's instances; `narrowing` names the options of
     the calling command that narrow a search (`--group`, `--location`), for the hints.
     """
+    validate_name("instance name", name_or_id)  # refused alike whichever command would carry it
     if is_instance_id(name_or_id):
         found = cli.show_instance(name_or_id, location=location, home=home)
         near: list[ServiceInstance] = []
