@@ -57,6 +57,7 @@ class FakeCloud:
     """
 
     relogin: Callable[[], None] | None = None
+    relogin_home: str | None = None
     program = "/opt/fake/ibmcloud"
     PASSCODE_URL = "https://iam.cloud.ibm.com/identity/passcode"
 

@@ -151,7 +151,9 @@ def test_dry_run_setup_shows_each_command_in_order_and_where_the_key_goes(box: S
     assert lines[1] == "# IBMCLOUD_API_KEY is passed in the environment"
     assert lines[2] == "ibmcloud login --no-region -g Default"
     assert lines[3] == f"# then keeps the instances named exactly '{INSTANCE}'"
-    assert lines[4] == "ibmcloud resource service-instances -g Default --service-name aiopenscale --output json"
+    assert (
+        lines[4] == "ibmcloud resource service-instances -g Default --service-name aiopenscale --output json"
+    )
     assert lines[5].startswith("ibmcloud iam api-key-create openscale-creds-")
     assert lines[-1] == "# then writes the json credentials to creds.json (mode 0600)"
     assert DEMO_KEY not in text
@@ -160,7 +162,9 @@ def test_dry_run_setup_shows_each_command_in_order_and_where_the_key_goes(box: S
 def test_dry_run_quotes_for_the_chosen_shell(box: Sandbox) -> None:
     text = dry(box, "instance", "x", "--group", "Open 'Scale' & co", shell="powershell")
 
-    assert text.splitlines()[-1] == "ibmcloud resource service-instances -g 'Open ''Scale'' & co' --output json"
+    assert (
+        text.splitlines()[-1] == "ibmcloud resource service-instances -g 'Open ''Scale'' & co' --output json"
+    )
 
 
 def test_dry_run_rotate_names_the_old_key_it_would_delete(box: Sandbox) -> None:

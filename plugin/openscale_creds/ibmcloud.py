@@ -76,6 +76,8 @@ class IbmCloud(Protocol):
 
     # Renews an expired session once (set after an API-key login); None: expiry is exit 4.
     relogin: Callable[[], None] | None
+    # The IBMCLOUD_HOME `relogin` renews (None: the user's own); other homes' expiry is exit 4.
+    relogin_home: str | None
 
     @property
     def program(self) -> str: ...  # the executable, for `doctor`
@@ -203,6 +205,7 @@ class IbmCloudCli:
         self.runner = runner
         # Called once when a command reports an expired session; the command is then retried.
         self.relogin = relogin
+        self.relogin_home: str | None = None
 
     @property
     def program(self) -> str:
@@ -222,8 +225,9 @@ class IbmCloudCli:
         try:
             check(done, step=step)
         except NotLoggedIn as exc:
-            if retry and self.relogin is not None and home is None and _EXPIRED.search(str(exc)):
-                self.relogin()
+            relogin = self.relogin if home == self.relogin_home else None
+            if retry and relogin is not None and _EXPIRED.search(str(exc)):
+                relogin()
                 return self._call(args, parse, step=step, api_key=api_key, home=home, retry=False)
             raise
         return _parsed(done, parse)

@@ -114,16 +114,15 @@ def login_with_key(
         )
         check_account(target, opts.account)
         res.result = describe_target(target)
-    if home is not None:
-        return target  # a fresh private session does not expire within one command
 
     def relogin() -> None:
         with ui.step("Session expired; logging in again") as again:
-            renewed = cli.login_apikey(value, region=opts.region, group=opts.group)
+            renewed = cli.login_apikey(value, region=opts.region, group=opts.group, home=home)
             again.result = describe_target(renewed)
-        announce_session(ui, renewed, by)
+        if home is None:
+            announce_session(ui, renewed, by)
 
-    cli.relogin = relogin
+    cli.relogin, cli.relogin_home = relogin, home
     return target
 
 
@@ -170,7 +169,7 @@ def renew_sessions_with_key(cli: IbmCloud, ui: Ui, environ: Mapping[str, str], b
             why = f", which found it expired and logged in again as {who} with IBMCLOUD_API_KEY"
             announce_session(ui, renewed, by, why)
 
-        cli.relogin = relogin
+        cli.relogin, cli.relogin_home = relogin, None
 
 
 def check_account(target: Target, wanted: str | None) -> None:
