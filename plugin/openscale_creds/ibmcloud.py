@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 from openscale_creds import redact
-from openscale_creds.errors import NotLoggedIn, UnrecognisedOutput, UsageError
+from openscale_creds.errors import NotLoggedIn, ParseError, UnrecognisedOutput, UsageError
 from openscale_creds.models import AccountChoice, ApiKey, ServiceInstance, Target
 from openscale_creds.parsers import (
     parse_api_key,
@@ -24,7 +24,7 @@ from openscale_creds.parsers import (
     parse_version,
 )
 from openscale_creds.parsers.common import AUTH_FAILURE, find_failure
-from openscale_creds.runner import Completed, Runner, check, child_env
+from openscale_creds.runner import Completed, Runner, check, child_env, describe
 
 T = TypeVar("T")
 
@@ -389,4 +389,7 @@ def _parsed(done: Completed, parse: Callable[[str], T]) -> T:
 
         command = " ".join(quote_posix(a) for a in done.args)
         exc.raw = f"$ ibmcloud {command}\n--- stdout ---\n{done.stdout}\n--- stderr ---\n{done.stderr}"
+        if isinstance(exc, ParseError):
+            # A parser reads several commands' output; the message names the one that really ran.
+            exc.message = exc.message.replace(f"`ibmcloud {exc.command}`", f"`{describe(done.args)}`", 1)
         raise

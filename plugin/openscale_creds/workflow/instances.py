@@ -37,14 +37,17 @@ def resolve_instance(
     if is_instance_id(name_or_id):
         found = cli.show_instance(name_or_id, location=location, home=home)
         near: list[ServiceInstance] = []
+        unreadable = 0
     else:
         listed = cli.list_instances(group=group, service=service, location=location, home=home)
         found = [i for i in listed if i.name == name_or_id]
         near = [i for i in listed if i.name.casefold() == name_or_id.casefold()] if not found else []
+        # Bytes that are not UTF-8 (decoded as U+FFFD) make a name unmatchable, never a guess.
+        unreadable = sum("\ufffd" in i.name for i in listed) if not found else 0
     if location:
         found = [i for i in found if i.location == location]
     if not found:
-        raise _not_found(name_or_id, group, service, location, near, narrowing)
+        raise _not_found(name_or_id, group, service, location, near, narrowing, unreadable)
     if len(found) > 1:
         options = " / ".join(f"`{o}`" for o in narrowing if o != "--group" or not group)
         raise Ambiguous(
@@ -61,6 +64,7 @@ def _not_found(
     location: str | None,
     near: Sequence[ServiceInstance],
     narrowing: Sequence[str],
+    unreadable: int = 0,
 ) -> NotFound:
     if is_instance_id(name_or_id):
         return NotFound(
@@ -74,6 +78,8 @@ def _not_found(
     if near:
         names = ", ".join(repr(i.name) for i in near)
         hint = f"names are matched exactly, case included: did you mean {names}?"
+    elif unreadable:
+        hint = f"ibmcloud printed {unreadable} name(s) that are not valid UTF-8; pass the GUID instead"
     elif group and "--group" in narrowing:
         hint = "check the name and the group, or leave out --group to search every group"
     else:
