@@ -69,14 +69,17 @@ class FakeCloud:
         fail: Mapping[str, Exception] | None = None,
         session: Any = None,
         after_sso: Any = None,
+        group_ids: Mapping[str, str] | None = None,
     ) -> None:
         """`session`: what `target` returns until a login (default: logged in); `after_sso`: the
-        session `login_sso` leaves (default: logged in)."""
+        session `login_sso` leaves (default: logged in); `group_ids`: group name -> ID, for `-g NAME`
+        (the JSON listing names an instance's group only by its ID)."""
         from openscale_creds.models import Account, Target
 
         self.instances = list(instances)
         self.new_keys = list(new_keys)
         self.fail = dict(fail or {})
+        self.group_ids = dict(group_ids or {})
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.created: list[Any] = []
         self.logged_in = Target(
@@ -96,6 +99,13 @@ class FakeCloud:
         if method in ("show_instance", "list_instances") and "find_instances" in self.fail:
             raise self.fail["find_instances"]
 
+    def _require_session(self, home: str | None) -> None:
+        """As ibmcloud answers a lookup in the user's home when there is no session there."""
+        from openscale_creds.errors import NotLoggedIn
+
+        if home is None and not self.session.logged_in:
+            raise NotLoggedIn("`ibmcloud resource service-instances` failed: Not logged in.")
+
     def version(self) -> str:
         self._record("version")
         return "2.38.1"
@@ -106,8 +116,9 @@ class FakeCloud:
 
     def login_apikey(self, api_key: str, **kwargs: Any) -> Any:
         self._record("login_apikey", api_key, **kwargs)
-        self.session = self.logged_in
-        return self.logged_in
+        if kwargs.get("home") is None:  # a private home's login leaves the user's session as it was
+            self.session = self.logged_in
+        return dataclasses.replace(self.logged_in, resource_group=kwargs.get("group"))
 
     def login_sso(self, prompts: Any, **kwargs: Any) -> Any:
         """As the real dialogue does: show the passcode URL, ask for the code, then the session."""
@@ -143,6 +154,7 @@ class FakeCloud:
     ) -> list[Any]:
         """`resource service-instance ID`: any group, as the real lookup by GUID or CRN."""
         self._record("show_instance", guid_or_crn, location=location, home=home)
+        self._require_session(home)
         return [i for i in self.instances if guid_or_crn in (i.guid, i.crn)]
 
     def list_instances(
@@ -155,10 +167,15 @@ class FakeCloud:
     ) -> list[Any]:
         """`resource service-instances (-g G | --all-resource-groups)`: every instance in scope."""
         self._record("list_instances", group=group, service=service, location=location, home=home)
+        self._require_session(home)
         return [
             i
             for i in self.instances
-            if (group is None or group in (i.resource_group, i.resource_group_id))
+            if (
+                group is None
+                or group in (i.resource_group, i.resource_group_id)
+                or self.group_ids.get(group) == i.resource_group_id
+            )
             and (service is None or i.service_name == service)
             and (location is None or i.location == location)
         ]

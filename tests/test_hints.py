@@ -159,7 +159,9 @@ def problems_of_ibmcloud(line: str) -> list[str]:
             flags = IBMCLOUD_DOCUMENTED[key]
             named = [w.split("=")[0] for w in words[size:] if w.startswith("-") and w != "-"]
             unknown = [flag for flag in named if flag not in flags]
-            return [f"{line!r}: the reference documents no {u} for `ibmcloud {' '.join(key)}`" for u in unknown]
+            return [
+                f"{line!r}: the reference documents no {u} for `ibmcloud {' '.join(key)}`" for u in unknown
+            ]
     return [f"{line!r}: the reference documents no command `ibmcloud {' '.join(words[:2])}`"]
 
 
@@ -192,9 +194,7 @@ def _text(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(
-            part.value if isinstance(part, ast.Constant) else PLACEHOLDER for part in node.values
-        )
+        return "".join(part.value if isinstance(part, ast.Constant) else PLACEHOLDER for part in node.values)
     return None
 
 
