@@ -150,7 +150,7 @@ def test_dry_run_setup_shows_each_command_in_order_and_where_the_key_goes(box: S
     assert lines[0] == "# IBMCLOUD_HOME=<temporary folder>: a private session; your own is left alone"
     assert lines[1] == "# IBMCLOUD_API_KEY is passed in the environment"
     assert lines[2] == "ibmcloud login --no-region -g Default"
-    assert lines[3] == f"# then keeps the instances named exactly '{INSTANCE}'"
+    assert lines[3] == f"# '{INSTANCE}' is matched exactly, case included, in this listing"
     assert (
         lines[4] == "ibmcloud resource service-instances -g Default --service-name aiopenscale --output json"
     )

@@ -79,7 +79,7 @@ def plan_setup(opts: SetupOptions, environ: Mapping[str, str]) -> Plan:
     note = (
         None
         if lookup[1] == "service-instance"
-        else f"then keeps the instances named exactly {opts.instance!r}"
+        else f"{opts.instance!r} is matched exactly, case included, in this listing"
     )
     steps.append(PlanStep(tuple(lookup), note))
     name = opts.key_name or default_key_name()
@@ -125,7 +125,11 @@ def plan_target(group: str) -> Plan:
 
 def plan_instance(name_or_id: str, location: str | None, group: str | None = None) -> Plan:
     args = instance_args(name_or_id, location, group=group)
-    note = None if args[1] == "service-instance" else f"then keeps the instances named exactly {name_or_id!r}"
+    note = (
+        None
+        if args[1] == "service-instance"
+        else f"{name_or_id!r} is matched exactly, case included, in this listing"
+    )
     return [PlanStep(tuple(args), note)]
 
 
