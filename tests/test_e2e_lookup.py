@@ -114,7 +114,7 @@ def test_setup_looks_only_among_openscale_instances(world: World) -> None:
     done = run_cli(["setup", "--instance", "cos-demo-bucket-store", "--out", "-"], env=env)
     assert done.returncode == 5, done.stderr
     assert "no OpenScale instance named 'cos-demo-bucket-store'" in done.stderr
-    assert ["--service-name", "aiopenscale"] == world.argvs()[-1][3:5]
+    assert world.argvs()[-1][3:5] == ["--service-name", "aiopenscale"]
 
 
 # --- how many calls setup makes ---------------------------------------------------------------------

@@ -64,7 +64,6 @@ IBMCLOUD_DOCUMENTED: dict[tuple[str, ...], set[str]] = {
 
 def app_command() -> click.Group:
     import typer
-
     from openscale_creds import cli
 
     command = typer.main.get_command(cli.app)
