@@ -409,9 +409,9 @@ def test_a_name_not_in_the_group_given_names_only_options_setup_has(world: World
     assert_hints_are_real(done.stderr, "setup")
 
 
-def test_doctor_with_no_group_targeted_suggests_a_target_command_that_exists(world: World) -> None:
+def test_doctor_does_not_ask_for_a_group_the_lookups_do_not_need(world: World) -> None:
     assert run_cli(["login"], env=key_env(world)).returncode == 0
     done = run_cli(["doctor"], env=world.env())
     assert done.returncode == 0, done.stderr
-    lines = assert_hints_are_real(done.stderr, "doctor")
-    assert "openscale-creds target GROUP" in lines
+    assert "does not need one" in done.stderr
+    assert "fix:" not in done.stderr and BACKTICKED.findall(done.stderr) == []

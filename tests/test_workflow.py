@@ -440,3 +440,13 @@ def test_setup_with_an_account_checks_the_session_account_first() -> None:
     with pytest.raises(NotFound, match="not 'Other Account'"):
         setup_with(cloud, QuietUi(), NO_DISPLAY, account="Other Account")
     assert [name for name, _a, _k in cloud.calls] == ["target"]
+
+
+def test_setup_by_guid_does_not_record_a_group_it_did_not_search() -> None:
+    from openscale_creds.workflow.login import LoginOptions
+    from openscale_creds.workflow.setup import SetupOptions, setup
+
+    model = instance_model()
+    opts = SetupOptions(instance=model.guid, login=LoginOptions(group="AI Lab"), out="-", fmt="json")
+    result = setup(FakeCloud([model]), opts, QuietUi(), environ=NO_DISPLAY, write_stdout=lambda _t: None)
+    assert result.credentials.resource_group is None

@@ -233,7 +233,11 @@ def check(done: Completed, *, step: str) -> Completed:
     what = f"`{describe(done.args)}` failed while {step}"
     kind = failure.kind if failure else "failed"
     if kind == "not_logged_in":
-        raise NotLoggedIn(f"{what}: {message}", hint="log in with `openscale-creds login`")
+        # `login` alone only reuses a session: the hint names the ways that make one.
+        raise NotLoggedIn(
+            f"{what}: {message}",
+            hint="log in with `openscale-creds login --sso` or `openscale-creds login --apikey-file FILE`",
+        )
     if kind == "not_found":
         raise NotFound(f"{what}: {message}")
     if kind == "usage":

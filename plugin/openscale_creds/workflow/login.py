@@ -221,5 +221,6 @@ def doctor(cli: IbmCloud, ui: Ui, show: Callable[[Rows], None]) -> Target:
         raise NotLoggedIn("ibmcloud has no usable login session", hint=LOGIN_WAYS)
     show(target_rows(target))
     if not target.resource_group:
-        ui.info("fix: no resource group targeted: run `openscale-creds target GROUP`")
+        # Not a fault: lookups name their group with --group, or search every group (the lookup rule).
+        ui.info("no resource group targeted; openscale-creds does not need one (see --group)")
     return target

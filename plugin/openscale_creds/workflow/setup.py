@@ -21,7 +21,7 @@ from openscale_creds import credentials as creds_mod
 from openscale_creds import secretfile
 from openscale_creds.credentials import Credentials
 from openscale_creds.errors import NotLoggedIn, adding
-from openscale_creds.ibmcloud import IbmCloud, validate_name
+from openscale_creds.ibmcloud import IbmCloud, is_instance_id, validate_name
 from openscale_creds.models import ApiKey, ServiceInstance, Target
 from openscale_creds.workflow.instances import OPENSCALE_SERVICE, resolve_instance
 from openscale_creds.workflow.keys import (
@@ -211,7 +211,9 @@ def _create_and_write(
         with ui.step(f"Creating API key {name}") as res:
             key = create_key(cli, name, key_description(instance.name, instance.guid), home=home)
             res.result = key.id or name
-        creds = build_credentials(key, instance, _with_group(target, instance, opts.login.group))
+        # A GUID or CRN is found in any group: then --group says nothing about where the instance is.
+        group = None if is_instance_id(opts.instance) else opts.login.group
+        creds = build_credentials(key, instance, _with_group(target, instance, group))
         # The key's only copy must reach its file: one that cannot (a value the format cannot carry,
         # a full disk) is deleted rather than left orphaned.
         with adding(lambda: discard_key(cli, key, home=home)):
