@@ -55,10 +55,12 @@ class FakeCloud:
     """An `ibmcloud.IbmCloud` over a list of instances; `fail` makes a method raise once it is called.
 
     Method names in `fail` ("login_apikey", "create_api_key", "find_instances", "delete_api_key",
-    ...) map to the error to raise, so every error path of a workflow can be reached.
+    ...) map to the error to raise, so every error path of a workflow can be reached; "find_instances"
+    stands for both lookups (`show_instance` by ID, `list_instances` for a name).
     """
 
     relogin: Callable[[], None] | None = None
+    relogin_home: str | None = None
     program = "/opt/fake/ibmcloud"
     PASSCODE_URL = "https://iam.cloud.ibm.com/identity/passcode"
 
@@ -70,14 +72,17 @@ class FakeCloud:
         fail: Mapping[str, Exception] | None = None,
         session: Any = None,
         after_sso: Any = None,
+        group_ids: Mapping[str, str] | None = None,
     ) -> None:
         """`session`: what `target` returns until a login (default: logged in); `after_sso`: the
-        session `login_sso` leaves (default: logged in)."""
+        session `login_sso` leaves (default: logged in); `group_ids`: group name -> ID, for `-g NAME`
+        (the JSON listing names an instance's group only by its ID)."""
         from openscale_creds.models import Account, Target
 
         self.instances = list(instances)
         self.new_keys = list(new_keys)
         self.fail = dict(fail or {})
+        self.group_ids = dict(group_ids or {})
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.created: list[Any] = []
         self.logged_in = Target(
@@ -94,6 +99,15 @@ class FakeCloud:
         self.calls.append((method, args, kwargs))
         if method in self.fail:
             raise self.fail[method]
+        if method in ("show_instance", "list_instances") and "find_instances" in self.fail:
+            raise self.fail["find_instances"]
+
+    def _require_session(self, home: str | None) -> None:
+        """As ibmcloud answers a lookup in the user's home when there is no session there."""
+        from openscale_creds.errors import NotLoggedIn
+
+        if home is None and not self.session.logged_in:
+            raise NotLoggedIn("`ibmcloud resource service-instances` failed: Not logged in.")
 
     def version(self) -> str:
         self._record("version")
@@ -105,8 +119,9 @@ class FakeCloud:
 
     def login_apikey(self, api_key: str, **kwargs: Any) -> Any:
         self._record("login_apikey", api_key, **kwargs)
-        self.session = self.logged_in
-        return self.logged_in
+        if kwargs.get("home") is None:  # a private home's login leaves the user's session as it was
+            self.session = self.logged_in
+        return dataclasses.replace(self.logged_in, resource_group=kwargs.get("group"))
 
     def login_sso(self, prompts: Any, **kwargs: Any) -> Any:
         """As the real dialogue does: show the passcode URL, ask for the code, then the session."""
@@ -137,11 +152,43 @@ class FakeCloud:
     def delete_api_key(self, key_id: str, *, home: str | None = None) -> None:
         self._record("delete_api_key", key_id, home=home)
 
-    def find_instances(
-        self, name_or_id: str, *, location: str | None = None, home: str | None = None
+    def show_instance(
+        self, guid_or_crn: str, *, location: str | None = None, home: str | None = None
     ) -> list[Any]:
-        self._record("find_instances", name_or_id, location=location, home=home)
-        return [i for i in self.instances if name_or_id in (i.name, i.guid, i.crn)]
+        """`resource service-instance ID`: any group, as the real lookup by GUID or CRN."""
+        self._record("show_instance", guid_or_crn, location=location, home=home)
+        self._require_session(home)
+        return [i for i in self.instances if guid_or_crn in (i.guid, i.crn)]
+
+    def list_instances(
+        self,
+        *,
+        group: str | None = None,
+        service: str | None = None,
+        location: str | None = None,
+        home: str | None = None,
+    ) -> list[Any]:
+        """`resource service-instances (-g G | --all-resource-groups)`: every instance in scope."""
+        self._record("list_instances", group=group, service=service, location=location, home=home)
+        self._require_session(home)
+        return [
+            i
+            for i in self.instances
+            if (
+                group is None
+                or group in (i.resource_group, i.resource_group_id)
+                or self.group_ids.get(group) == i.resource_group_id
+            )
+            and (service is None or i.service_name == service)
+            and (location is None or i.location == location)
+        ]
+
+    def find_instances(self, name_or_id: str, **kwargs: Any) -> list[Any]:
+        from openscale_creds.ibmcloud import is_instance_id
+
+        if is_instance_id(name_or_id):
+            return self.show_instance(name_or_id, location=kwargs.get("location"), home=kwargs.get("home"))
+        return [i for i in self.list_instances(**kwargs) if i.name == name_or_id]
 
     def oauth_token(self) -> str:
         self._record("oauth_token")

@@ -59,6 +59,15 @@ GROUPS: dict[str, str] = {
 GROUP_OF_ISSUE = GROUPS["issue-like"]
 
 SHELLS = ("posix", "cmd", "bat", "powershell", "powershell5")
+LOOKUP_ALL_OPENSCALE = [
+    "resource",
+    "service-instances",
+    "--all-resource-groups",
+    "--service-name",
+    "aiopenscale",
+    "--output",
+    "json",
+]
 FORMATS = ("yaml", "json", "env", "powershell", "cmd", "fish", "dotenv")
 US_SOUTH_URL = "https://api.aiopenscale.cloud.ibm.com"
 # What cmd.exe would expand if a `%NAME%` escaped its quoting.
@@ -293,7 +302,8 @@ def test_instance_field_guid_finds_the_instance_by_its_exact_name(
     done = lookups[nid, "guid"]
     assert done.returncode == 0, done.stderr
     assert done.stdout == guid_of(NAMES[nid]) + "\n"
-    assert done.argvs == [["resource", "service-instance", NAMES[nid], "--output", "json"]]
+    # The name is matched here, exactly, in the listing of every group: it never reaches an argv.
+    assert done.argvs == [["resource", "service-instances", "--all-resource-groups", "--output", "json"]]
 
 
 @pytest.mark.parametrize("nid", NAMES)
@@ -330,7 +340,7 @@ def test_setup_yaml_carries_the_names_exactly_and_passes_each_as_one_argument(
     assert done.returncode == 0, done.stderr
     check_credentials(done.stdout, "yaml", name, tmp_path)
     lookup, create = done.argvs[1], done.argvs[2]
-    assert lookup == ["resource", "service-instance", name, "--output", "json"]
+    assert lookup == LOOKUP_ALL_OPENSCALE
     assert create[:4] == ["iam", "api-key-create", name, "-d"]
     assert f"instance {name} ({guid_of(name)})" in create[4]
 
@@ -360,7 +370,7 @@ def test_setup_workflow_writes_every_name_in_every_format_exactly(nid: str, fmt:
     opts = SetupOptions(instance=name, login=LoginOptions(), out="-", fmt=fmt, key_name=name)
     setup(cloud, opts, QuietUi(), environ={"IBMCLOUD_API_KEY": DEMO_KEY}, write_stdout=written.append)
     check_credentials("".join(written), fmt, name, tmp_path)
-    assert [c[1][0] for c in cloud.calls if c[0] == "find_instances"] == [name]
+    assert [c[2]["service"] for c in cloud.calls if c[0] == "list_instances"] == ["aiopenscale"]
 
 
 def test_setup_with_an_awkward_group_records_the_group_exactly(site: Site) -> None:
@@ -401,7 +411,7 @@ def test_the_issues_example_round_trips_through_the_installed_command(
     dry = site.sandbox().run(args, env=api_env(ISSUE_NAME))
     assert dry.returncode == 0, dry.stderr
     parsed = parse_back(commands_of(dry.stdout, shell), shell, tmp_path)
-    assert ["resource", "service-instance", ISSUE_NAME, "--output", "json"] in parsed
+    assert LOOKUP_ALL_OPENSCALE in parsed
     assert with_guid(parsed, guid_of(ISSUE_NAME)) == real_setups["issue"].argvs
 
 

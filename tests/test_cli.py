@@ -147,18 +147,24 @@ def test_dry_run_setup_shows_each_command_in_order_and_where_the_key_goes(box: S
     text = dry(box, "setup", "--instance", INSTANCE, "--group", "Default", "--out", "creds.json")
 
     lines = text.splitlines()
-    assert lines[0] == "# IBMCLOUD_API_KEY is passed in the environment"
-    assert lines[1] == "ibmcloud login --no-region -g Default"
-    assert lines[2] == f"ibmcloud resource service-instance '{INSTANCE}' --output json"
-    assert lines[3].startswith("ibmcloud iam api-key-create openscale-creds-")
+    assert lines[0] == "# IBMCLOUD_HOME=<temporary folder>: a private session; your own is left alone"
+    assert lines[1] == "# IBMCLOUD_API_KEY is passed in the environment"
+    assert lines[2] == "ibmcloud login --no-region -g Default"
+    assert lines[3] == f"# '{INSTANCE}' is matched exactly, case included, in this listing"
+    assert (
+        lines[4] == "ibmcloud resource service-instances -g Default --service-name aiopenscale --output json"
+    )
+    assert lines[5].startswith("ibmcloud iam api-key-create openscale-creds-")
     assert lines[-1] == "# then writes the json credentials to creds.json (mode 0600)"
     assert DEMO_KEY not in text
 
 
 def test_dry_run_quotes_for_the_chosen_shell(box: Sandbox) -> None:
-    text = dry(box, "instance", "Open 'Scale' & co", shell="powershell")
+    text = dry(box, "instance", "x", "--group", "Open 'Scale' & co", shell="powershell")
 
-    assert text == "ibmcloud resource service-instance 'Open ''Scale'' & co' --output json\n"
+    assert (
+        text.splitlines()[-1] == "ibmcloud resource service-instances -g 'Open ''Scale'' & co' --output json"
+    )
 
 
 def test_dry_run_rotate_names_the_old_key_it_would_delete(box: Sandbox) -> None:

@@ -230,8 +230,10 @@ def test_dry_run_prints_commands_and_runs_nothing(world: World) -> None:
     assert done.returncode == 0, done.stderr
     assert world.calls() == []
     assert "# IBMCLOUD_API_KEY is passed in the environment" in done.stdout
+    assert "# IBMCLOUD_HOME=<temporary folder>: a private session; your own is left alone" in done.stdout
     assert "ibmcloud login --no-region -g 'AI Lab'" in done.stdout  # the login targets the group itself
-    assert "ibmcloud resource service-instance 'AI OpenScale-my_instance' --output json" in done.stdout
+    lookup = "ibmcloud resource service-instances -g 'AI Lab' --service-name aiopenscale --output json"
+    assert lookup in done.stdout
     assert DEMO_KEY not in done.stdout
 
 

@@ -235,12 +235,14 @@ def made_credentials(world: World, tmp_path: Path, name: str = "creds.json") -> 
 
 def test_verify_succeeds_without_touching_the_users_session(world: World, tmp_path: Path) -> None:
     out = made_credentials(world, tmp_path)
+    assert run_cli(["login"], env=api_env(world)).returncode == 0
     run_cli(["target", "AI Lab"], env=world.env())  # the user's own session targets another group
     done = run_cli(["verify", str(out)], env=world.env())
     assert done.returncode == 0, done.stderr
     assert "OK" in done.stderr
-    homes = {c["env"].get("IBMCLOUD_HOME") for c in world.calls() if c["argv"][:1] == ["login"]}
-    assert len(homes) == 2  # setup's login in the user's home, verify's in a private one
+    homes = [c["env"].get("IBMCLOUD_HOME") for c in world.calls() if c["argv"][:1] == ["login"]]
+    # setup's login in a private home, the user's own `login`, verify's login in another private home
+    assert len(set(homes)) == 3 and homes[1] == os.environ["IBMCLOUD_HOME"]
     doctor = run_cli(["doctor"], env=world.env())
     assert "AI Lab" in doctor.stdout
 
@@ -248,6 +250,7 @@ def test_verify_succeeds_without_touching_the_users_session(world: World, tmp_pa
 def test_verify_a_deleted_key_exits_4(world: World, tmp_path: Path) -> None:
     out = made_credentials(world, tmp_path)
     key_id = json.loads(out.read_text(encoding="utf-8"))["api_key_id"]
+    assert run_cli(["login"], env=api_env(world)).returncode == 0  # setup left the user's session alone
     deleted = subprocess.run(
         [str(FAKE_IBMCLOUD), "iam", "api-key-delete", key_id, "-f"],
         env={**os.environ, **world.env()},

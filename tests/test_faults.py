@@ -121,7 +121,7 @@ def no_process_left(world: World, pidfile: Path) -> None:
 @pytest.mark.parametrize(
     ("command", "fault_on", "step"),
     [
-        ("instance", "resource service-instance", "looking up service instance"),
+        ("instance", "resource service-instances", "listing service instances"),
         ("login", "login", "logging in with the API key"),
         ("setup", "iam api-key-create", "creating API key"),
     ],
@@ -200,8 +200,12 @@ def test_the_time_a_person_takes_to_type_the_code_does_not_count_against_the_tim
 @pytest.mark.parametrize("fault", ["notice", "ok-before-json", "color", "crlf", "bom", "invalid-utf8"])
 def test_setup_reads_through_noise_in_every_ibmcloud_output(world: World, fault: str) -> None:
     out = world.tmp / "creds.yaml"
-    # The fault bends every call: the login table, the instance JSON and the new key's JSON.
-    done = run_cli(setup_args(out), env=env_for(world, IBMCLOUD_API_KEY=DEMO_KEY, FAKE_IBMCLOUD_FAULT=fault))
+    # The fault bends every call: the login table, the instance JSON and the new key's JSON. Bytes that
+    # are not UTF-8 land in the first instance's name, which a name lookup cannot match: the GUID can.
+    args = setup_args(out)
+    if fault == "invalid-utf8":
+        args[args.index(INSTANCE)] = INSTANCE_GUID
+    done = run_cli(args, env=env_for(world, IBMCLOUD_API_KEY=DEMO_KEY, FAKE_IBMCLOUD_FAULT=fault))
     assert done.returncode == 0, done.stderr
     creds = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert creds["apikey"] == keys_created(world)[-1]["apikey"]
@@ -230,11 +234,11 @@ def test_a_broken_instance_lookup_exits_with_its_documented_code_and_one_line(
     log_in(world)
     done = run_cli(
         ["instance", INSTANCE, "--field", "guid"],
-        env=env_for(world, FAKE_IBMCLOUD_FAULT=fault, FAKE_IBMCLOUD_FAULT_ON="resource service-instance"),
+        env=env_for(world, FAKE_IBMCLOUD_FAULT=fault, FAKE_IBMCLOUD_FAULT_ON="resource service-instances"),
     )
     assert done.returncode in codes, done.stderr
     assert done.stdout == ""
-    assert "resource service-instance" in one_line_cause(done.stderr)
+    assert "resource service-instances" in one_line_cause(done.stderr)
     if fault == "failed-de":
         assert "Nicht angemeldet" in done.stderr
     if fault == "expired":
@@ -283,7 +287,7 @@ def test_a_translated_failed_with_exit_code_0_is_a_failure(world: World, word: s
     env = env_for(
         world,
         OPENSCALE_CREDS_IBMCLOUD=str(wrapper),
-        SCRIPTED_ON="resource service-instance",
+        SCRIPTED_ON="resource service-instances",
         SCRIPTED_STDERR=f"{word}\n{message}\n\n",
         SCRIPTED_CODE="0",
         SCRIPTED_COUNT_FILE=str(world.tmp / "scripted-count"),
@@ -326,7 +330,7 @@ def test_unrecognised_output_is_saved_privately_with_secrets_masked_and_its_path
     env = env_for(
         world,
         OPENSCALE_CREDS_IBMCLOUD=str(scripted_ibmcloud(world.tmp)),
-        SCRIPTED_ON="resource service-instance",
+        SCRIPTED_ON="resource service-instances",
         SCRIPTED_STDOUT=surprise,
         SCRIPTED_COUNT_FILE=str(world.tmp / "scripted-count"),
     )
@@ -338,7 +342,7 @@ def test_unrecognised_output_is_saved_privately_with_secrets_masked_and_its_path
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     text = saved.read_text(encoding="utf-8")
     # The command line is quoted as for sh, so a name with spaces reads back unambiguously.
-    assert text.startswith(f"$ ibmcloud resource service-instance {shlex.quote(INSTANCE)} --output json\n")
+    assert text.startswith("$ ibmcloud resource service-instances --all-resource-groups --output json\n")
     assert "Surprise: this is not what ibmcloud prints" in text
     for secret in ("fake-leaked-key", "eyJfake"):
         assert secret not in text and secret not in done.stderr
@@ -386,13 +390,13 @@ def expiry_env(world: World, how: str, *, times: int | None = None) -> dict[str,
     limit = {} if times is None else {"FAKE_IBMCLOUD_FAULT_TIMES": str(times), "SCRIPTED_TIMES": str(times)}
     if how == "login token is expired":
         return env_for(
-            world, FAKE_IBMCLOUD_FAULT="expired", FAKE_IBMCLOUD_FAULT_ON="resource service-instance", **limit
+            world, FAKE_IBMCLOUD_FAULT="expired", FAKE_IBMCLOUD_FAULT_ON="resource service-instances", **limit
         )
     # Only the phrase is known (ocs-ci logs in again when an error contains it); the rest is a guess.
     return env_for(
         world,
         OPENSCALE_CREDS_IBMCLOUD=str(scripted_ibmcloud(world.tmp)),
-        SCRIPTED_ON="resource service-instance",
+        SCRIPTED_ON="resource service-instances",
         SCRIPTED_STDERR="FAILED\nPlease login.\n\n",
         SCRIPTED_CODE="1",
         SCRIPTED_COUNT_FILE=str(world.tmp / "scripted-count"),
@@ -447,7 +451,7 @@ def assert_interrupted_cleanly(run: Running, code: int, world: World, out: Path)
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "step", ["login", "sso waiting for the code", "sso after the code", "target", "instance lookup"]
+    "step", ["login", "sso waiting for the code", "sso after the code", "session lookup", "instance lookup"]
 )
 def test_ctrl_c_before_a_key_exists_stops_everything_and_writes_nothing(
     world: World, pidfile: Path, step: str
@@ -459,12 +463,12 @@ def test_ctrl_c_before_a_key_exists_stops_everything_and_writes_nothing(
     with_key = {"IBMCLOUD_API_KEY": DEMO_KEY}
     if step == "login":
         run = Running(setup_args(out), env_for(world, **with_key, FAKE_IBMCLOUD_FAULT_ON="login", **hang))
-    elif step == "target":
-        log_in(world)  # a session without a group, so setup runs `target -g`
+    elif step == "session lookup":
+        log_in(world)  # the user's session: setup's first call is the lookup, scoped by `-g`
         args = ["setup", "--instance", INSTANCE, "--group", "AI Lab", "--out", str(out)]
-        run = Running(args, env_for(world, FAKE_IBMCLOUD_FAULT_ON="target -g", **hang))
+        run = Running(args, env_for(world, FAKE_IBMCLOUD_FAULT_ON="resource service-instances -g", **hang))
     elif step == "instance lookup":
-        env = env_for(world, **with_key, FAKE_IBMCLOUD_FAULT_ON="resource service-instance", **hang)
+        env = env_for(world, **with_key, FAKE_IBMCLOUD_FAULT_ON="resource service-instances", **hang)
         run = Running(setup_args(out), env)
     elif step == "sso after the code":
         env = env_for(world, **{**hang, "FAKE_IBMCLOUD_FAULT": "hang-after-answer"})
@@ -759,11 +763,11 @@ def test_termination_signals_stop_the_tool_and_its_hanging_ibmcloud(
         world,
         IBMCLOUD_API_KEY=DEMO_KEY,
         FAKE_IBMCLOUD_FAULT="hang",
-        FAKE_IBMCLOUD_FAULT_ON="resource service-instance",
+        FAKE_IBMCLOUD_FAULT_ON="resource service-instances",
         FAKE_IBMCLOUD_PIDFILE=str(pidfile),
     )
     run = Running(["--timeout", "30", "instance", INSTANCE, "--field", "guid"], env)
-    hanging_call_started(world, "resource service-instance")
+    hanging_call_started(world, "resource service-instances")
     run.proc.send_signal(getattr(signal, signame))
     code = run.finish()
     assert code == 130, run.stderr

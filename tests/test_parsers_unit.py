@@ -136,7 +136,8 @@ EXPIRED = "Classic: Login token is expired. Please update tokens using 'ibmcloud
         (
             "FAILED\nCould not get resource group:\nError response from server. Status code: 403\n",
             "not_found",
-            "Could not get resource group:",
+            # The heading alone would drop the reason (issue 11 §7): the line after it is kept.
+            "Could not get resource group: Error response from server. Status code: 403",
         ),
         ("FAILED\nNo resource group found\n", "not_found", "No resource group found"),
         (

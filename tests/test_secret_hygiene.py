@@ -415,7 +415,7 @@ def fault_env(fault: str, on: str, **extra: str) -> dict[str, str]:
 
 def test_unreadable_output_is_saved_masked_and_exits_7(rec: Recorder) -> None:
     args = ["instance", INSTANCE, "--field", "guid"]
-    scenario = rec.run("garbage", args, env=fault_env("garbage", "resource service-instance"))
+    scenario = rec.run("garbage", args, env=fault_env("garbage", "resource service-instances"))
     rec.check(scenario, exit_code=7)
     assert [e.place for e in scenario.exposures if e.place.startswith("debug file")], scenario.run.stderr
 
@@ -428,7 +428,7 @@ def test_a_login_failing_with_exit_0_leaks_nothing(rec: Recorder) -> None:
 
 def test_an_expired_session_renewed_with_the_key_leaks_nothing(rec: Recorder) -> None:
     rec.ensure_session()
-    env = fault_env("expired", "resource service-instance", FAKE_IBMCLOUD_FAULT_TIMES="1")
+    env = fault_env("expired", "resource service-instances", FAKE_IBMCLOUD_FAULT_TIMES="1")
     scenario = rec.run(
         "expired, then renewed", ["instance", INSTANCE, "--field", "guid"], env=env, session_changes=True
     )

@@ -131,7 +131,7 @@ def test_setup_with_sso_logs_in_finds_the_instance_and_writes_the_credentials(tm
     result = setup(cloud, opts, QuietUi(passcode=CODE), environ=NO_DISPLAY, write_stdout=print)
 
     assert result.created_key and result.path == out
-    assert [name for name, _a, _k in cloud.calls] == ["login_sso", "find_instances", "create_api_key"]
+    assert [name for name, _a, _k in cloud.calls] == ["login_sso", "list_instances", "create_api_key"]
     assert '"instance_guid": "guid-1"' in out.read_text(encoding="utf-8")
 
 
@@ -277,3 +277,176 @@ def test_an_interrupt_gets_no_note_unless_asked_and_other_errors_do() -> None:
     assert str(interrupted.value) == "interrupted"
     assert str(noted.value) == "interrupted — note"
     assert str(failed.value) == "failed — computed"
+
+
+# --- the lookup rule (issue 11 §4) ---------------------------------------------------------------
+
+
+def two_groups() -> list[Any]:
+    from openscale_creds.models import ServiceInstance
+
+    def one(guid: str, group: str, location: str, name: str = "dup") -> Any:
+        return ServiceInstance(
+            name=name,
+            guid=guid,
+            location=location,
+            resource_group_id=f"id-{group}",
+            service_name="aiopenscale",
+        )
+
+    return [
+        one("11111111-1111-4111-8111-111111111111", "a", "us-south"),
+        one("22222222-2222-4222-8222-222222222222", "b", "eu-de"),
+        one("33333333-3333-4333-8333-333333333333", "b", "eu-gb", name="Mixed Case"),
+    ]
+
+
+def test_a_name_is_looked_up_in_every_group_and_two_matches_are_ambiguous_listing_both() -> None:
+    from openscale_creds.errors import Ambiguous
+    from openscale_creds.workflow.instances import resolve_instance
+
+    cloud = FakeCloud(two_groups())
+    with pytest.raises(Ambiguous) as caught:
+        resolve_instance(cloud, "dup", narrowing=("--group", "--location"))
+
+    assert called(cloud, "list_instances") == [
+        {"group": None, "service": None, "location": None, "home": None}
+    ]
+    text = str(caught.value)
+    assert "guid=11111111-1111-4111-8111-111111111111  resource_group=id-a  region=us-south" in text
+    assert "guid=22222222-2222-4222-8222-222222222222  resource_group=id-b  region=eu-de" in text
+    assert "`--group`" in text and "`--location`" in text
+
+
+def test_a_command_without_group_options_is_not_told_to_use_them() -> None:
+    from openscale_creds.errors import Ambiguous
+    from openscale_creds.workflow.instances import resolve_instance
+
+    with pytest.raises(Ambiguous) as caught:
+        resolve_instance(FakeCloud(two_groups()), "dup")
+    assert caught.value.hint == "pass the GUID instead"
+
+
+def test_a_group_limits_a_name_to_that_group_only() -> None:
+    from openscale_creds.workflow.instances import resolve_instance
+
+    cloud = FakeCloud(two_groups())
+    found = resolve_instance(cloud, "dup", group="id-b")
+    assert found.location == "eu-de"
+    assert called(cloud, "list_instances")[0]["group"] == "id-b"
+
+
+def test_a_guid_is_shown_directly_in_any_group_whatever_group_is_given() -> None:
+    from openscale_creds.workflow.instances import resolve_instance
+
+    cloud = FakeCloud(two_groups())
+    found = resolve_instance(cloud, "22222222-2222-4222-8222-222222222222", group="id-a")
+    assert found.location == "eu-de"
+    assert [name for name, _a, _k in cloud.calls] == ["show_instance"]
+
+
+def test_names_match_with_their_case_and_a_near_miss_is_suggested() -> None:
+    from openscale_creds.errors import NotFound
+    from openscale_creds.workflow.instances import resolve_instance
+
+    with pytest.raises(NotFound) as caught:
+        resolve_instance(FakeCloud(two_groups()), "mixed case")
+    assert "did you mean 'Mixed Case'?" in str(caught.value)
+
+
+def test_a_name_printed_as_invalid_utf8_is_never_guessed_at() -> None:
+    from openscale_creds.errors import NotFound
+    from openscale_creds.models import ServiceInstance
+    from openscale_creds.workflow.instances import resolve_instance
+
+    garbled = ServiceInstance(name="\ufffd\ufffddup", guid="44444444-4444-4444-8444-444444444444")
+    with pytest.raises(NotFound) as caught:
+        resolve_instance(FakeCloud([garbled]), "dup")
+    assert "not valid UTF-8; pass the GUID instead" in str(caught.value)
+
+
+# --- setup's calls (issue 15 §2) --------------------------------------------------------------------
+
+
+def setup_with(cloud: FakeCloud, ui: QuietUi, environ: dict[str, str], **login_opts: Any) -> Any:
+    from openscale_creds.workflow.login import LoginOptions
+    from openscale_creds.workflow.setup import SetupOptions, setup
+
+    opts = SetupOptions(instance=INSTANCE, login=LoginOptions(**login_opts), out="-", fmt="json")
+    return setup(cloud, opts, ui, environ=environ, write_stdout=lambda _text: None)
+
+
+def in_default_group() -> FakeCloud:
+    import dataclasses
+
+    listed = dataclasses.replace(instance_model(), resource_group_id="id-default")
+    return FakeCloud([listed], group_ids={"Default": "id-default"})
+
+
+def test_setup_with_a_session_makes_the_lookup_and_the_key_and_nothing_else() -> None:
+    cloud = in_default_group()
+    result = setup_with(cloud, QuietUi(), NO_DISPLAY, group="Default")
+    assert [name for name, _a, _k in cloud.calls] == ["list_instances", "create_api_key"]
+    assert called(cloud, "list_instances")[0]["group"] == "Default"
+    assert called(cloud, "list_instances")[0]["service"] == "aiopenscale"
+    assert result.credentials.resource_group == "Default"
+
+
+def test_setup_without_a_session_logs_in_with_sso_at_a_terminal_and_looks_up_again() -> None:
+    from openscale_creds.models import Target
+
+    cloud = FakeCloud([instance_model()], session=Target(logged_in=False))
+    ui = QuietUi(interactive=True, passcode=CODE)
+    setup_with(cloud, ui, NO_DISPLAY)
+    assert [name for name, _a, _k in cloud.calls] == [
+        "list_instances",
+        "login_sso",
+        "list_instances",
+        "create_api_key",
+    ]
+    assert (
+        "Your ibmcloud session now targets account Demo Account, region us-south, group Default "
+        "(changed by openscale-creds setup)"
+    ) in ui.shown
+
+
+def test_setup_without_a_session_and_nobody_at_the_terminal_exits_4_naming_the_ways_to_log_in() -> None:
+    from openscale_creds.errors import NotLoggedIn
+    from openscale_creds.models import Target
+    from openscale_creds.workflow.login import LOGIN_WAYS
+
+    cloud = FakeCloud([instance_model()], session=Target(logged_in=False))
+    with pytest.raises(NotLoggedIn) as caught:
+        setup_with(cloud, QuietUi(interactive=False), NO_DISPLAY)
+    assert caught.value.hint == LOGIN_WAYS
+    assert [name for name, _a, _k in cloud.calls] == ["list_instances"]
+
+
+def test_setup_with_an_api_key_does_everything_in_one_private_home_and_removes_it() -> None:
+    cloud = in_default_group()
+    ui = QuietUi()
+    setup_with(cloud, ui, {"IBMCLOUD_API_KEY": SECRET_KEY}, group="Default")
+    assert [name for name, _a, _k in cloud.calls] == ["login_apikey", "list_instances", "create_api_key"]
+    homes = {kwargs["home"] for _name, _a, kwargs in cloud.calls}
+    assert len(homes) == 1 and None not in homes
+    assert not Path(str(homes.pop())).exists()
+    assert not any("session now targets" in line for line in ui.shown)
+
+
+def test_setup_with_an_account_checks_the_session_account_first() -> None:
+    from openscale_creds.errors import NotFound
+
+    cloud = FakeCloud([instance_model()])
+    with pytest.raises(NotFound, match="not 'Other Account'"):
+        setup_with(cloud, QuietUi(), NO_DISPLAY, account="Other Account")
+    assert [name for name, _a, _k in cloud.calls] == ["target"]
+
+
+def test_setup_by_guid_does_not_record_a_group_it_did_not_search() -> None:
+    from openscale_creds.workflow.login import LoginOptions
+    from openscale_creds.workflow.setup import SetupOptions, setup
+
+    model = instance_model()
+    opts = SetupOptions(instance=model.guid, login=LoginOptions(group="AI Lab"), out="-", fmt="json")
+    result = setup(FakeCloud([model]), opts, QuietUi(), environ=NO_DISPLAY, write_stdout=lambda _t: None)
+    assert result.credentials.resource_group is None

@@ -440,24 +440,28 @@ def _parse_yaml(text: str) -> Any:
         raise _too_long_number("YAML") from None
 
 
+# A whole `setup` (its required --instance included), so the hint works when pasted.
+_SETUP_AGAIN = "`openscale-creds setup --instance <GUID or name> --out FILE --force`"
+
+
 def _too_deep(kind: str) -> errors.UsageError:
     return errors.UsageError(
         f"cannot read the credentials file as {kind}: it is nested too deeply to be a credentials file",
-        hint="write the file again with `openscale-creds setup`",
+        hint=f"write the file again with {_SETUP_AGAIN}",
     )
 
 
 def _too_long_number(kind: str) -> errors.UsageError:
     return errors.UsageError(
         f"cannot read the credentials file as {kind}: it holds a number too long to be a credential",
-        hint="quote the value, or write the file again with `openscale-creds setup`",
+        hint=f"quote the value, or write the file again with {_SETUP_AGAIN}",
     )
 
 
 def _line_error(fmt: str, lineno: int, problem: str, hint: str | None = None) -> errors.UsageError:
     return errors.UsageError(
         f"cannot read the credentials file ({fmt}): line {lineno} {problem}",
-        hint=hint or "write the file again with `openscale-creds setup`",
+        hint=hint or f"write the file again with {_SETUP_AGAIN}",
     )
 
 
@@ -839,7 +843,7 @@ def _metadata(header: list[tuple[int, str]], fmt: str) -> dict[str, str]:
                 fmt,
                 lineno,
                 f"is an {METADATA_MARKER} comment that is not a JSON object of texts",
-                "delete that line or write the file again with `openscale-creds setup`",
+                f"delete that line or write the file again with {_SETUP_AGAIN}",
             )
         found = {key: value for key, value in doc.items() if key in METADATA_KEYS and value is not None}
     return found

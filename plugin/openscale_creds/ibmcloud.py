@@ -8,11 +8,12 @@ here knows about Typer; nothing above it knows about processes.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 from openscale_creds import redact
-from openscale_creds.errors import NotLoggedIn, UnrecognisedOutput, UsageError
+from openscale_creds.errors import NotLoggedIn, ParseError, UnrecognisedOutput, UsageError
 from openscale_creds.models import AccountChoice, ApiKey, ServiceInstance, Target
 from openscale_creds.parsers import (
     parse_api_key,
@@ -24,9 +25,16 @@ from openscale_creds.parsers import (
 )
 from openscale_creds.parsers.common import find_failure
 from openscale_creds.rules import AUTH_FAILURE, SESSION_EXPIRED, is_account_id
-from openscale_creds.runner import Completed, Runner, check, child_env
+from openscale_creds.runner import Completed, Runner, check, child_env, describe
 
 T = TypeVar("T")
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_instance_id(value: str) -> bool:
+    """A GUID or a CRN names one instance in the whole account; anything else is a name."""
+    return bool(_GUID.fullmatch(value)) or value.startswith("crn:")
 
 
 def validate_name(kind: str, value: str) -> str:
@@ -68,6 +76,8 @@ class IbmCloud(Protocol):
 
     # Renews an expired session once (set after an API-key login); None: expiry is exit 4.
     relogin: Callable[[], None] | None
+    # The IBMCLOUD_HOME `relogin` renews (None: the user's own); other homes' expiry is exit 4.
+    relogin_home: str | None
 
     @property
     def program(self) -> str: ...  # the executable, for `doctor`
@@ -96,8 +106,25 @@ class IbmCloud(Protocol):
     def target_group(self, group: str) -> Target: ...
     def create_api_key(self, name: str, description: str, *, home: str | None = None) -> ApiKey: ...
     def delete_api_key(self, key_id: str, *, home: str | None = None) -> None: ...
+    def show_instance(
+        self, guid_or_crn: str, *, location: str | None = None, home: str | None = None
+    ) -> list[ServiceInstance]: ...
+    def list_instances(
+        self,
+        *,
+        group: str | None = None,
+        service: str | None = None,
+        location: str | None = None,
+        home: str | None = None,
+    ) -> list[ServiceInstance]: ...
     def find_instances(
-        self, name_or_id: str, *, location: str | None = None, home: str | None = None
+        self,
+        name_or_id: str,
+        *,
+        location: str | None = None,
+        home: str | None = None,
+        group: str | None = None,
+        service: str | None = None,
     ) -> list[ServiceInstance]: ...
     def oauth_token(self) -> str: ...
 
@@ -128,11 +155,40 @@ def login_args(
     return args
 
 
-def instance_args(name_or_id: str, location: str | None) -> list[str]:
-    args = ["resource", "service-instance", validate_name("instance name", name_or_id)]
+def show_instance_args(guid_or_crn: str, location: str | None = None) -> list[str]:
+    """`resource service-instance ID`: an ID is found in any resource group (reference §4.1)."""
+    args = ["resource", "service-instance", validate_name("instance name", guid_or_crn)]
     if location:
         args += ["--location", validate_name("location", location)]
     return [*args, "--output", "json"]
+
+
+def list_instances_args(
+    *, group: str | None = None, service: str | None = None, location: str | None = None
+) -> list[str]:
+    """`resource service-instances` scoped by a flag, never by what the session happens to target."""
+    args = ["resource", "service-instances"]
+    args += ["-g", validate_name("resource group", group)] if group else ["--all-resource-groups"]
+    if service:
+        args += ["--service-name", validate_name("service name", service)]
+    if location:
+        args += ["--location", validate_name("location", location)]
+    return [*args, "--output", "json"]
+
+
+def instance_args(
+    name_or_id: str,
+    location: str | None = None,
+    *,
+    group: str | None = None,
+    service: str | None = None,
+) -> list[str]:
+    """The one lookup the rule asks for: a GUID or CRN is shown directly; a name is matched (exactly,
+    by the caller) in the listing of one resource group, or of all of them."""
+    if is_instance_id(name_or_id):
+        return show_instance_args(name_or_id, location)
+    validate_name("instance name", name_or_id)
+    return list_instances_args(group=group, service=service, location=location)
 
 
 def api_key_create_args(name: str, description: str) -> list[str]:
@@ -149,6 +205,7 @@ class IbmCloudCli:
         self.runner = runner
         # Called once when a command reports an expired session; the command is then retried.
         self.relogin = relogin
+        self.relogin_home: str | None = None
 
     @property
     def program(self) -> str:
@@ -168,8 +225,9 @@ class IbmCloudCli:
         try:
             check(done, step=step)
         except NotLoggedIn as exc:
-            if retry and self.relogin is not None and home is None and SESSION_EXPIRED.search(str(exc)):
-                self.relogin()
+            relogin = self.relogin if home == self.relogin_home else None
+            if retry and relogin is not None and SESSION_EXPIRED.search(str(exc)):
+                relogin()
                 return self._call(args, parse, step=step, api_key=api_key, home=home, retry=False)
             raise
         return _parsed(done, parse)
@@ -273,16 +331,47 @@ class IbmCloudCli:
         args = ["iam", "api-key-delete", validate_name("API key ID", key_id), "-f"]
         self._call(args, lambda _text: None, step=f"deleting API key {key_id}", home=home)
 
-    def find_instances(
-        self, name_or_id: str, *, location: str | None = None, home: str | None = None
+    def show_instance(
+        self, guid_or_crn: str, *, location: str | None = None, home: str | None = None
     ) -> list[ServiceInstance]:
-
         return self._call(
-            instance_args(name_or_id, location),
+            show_instance_args(guid_or_crn, location),
             parse_instances,
-            step=f"looking up service instance {name_or_id!r}",
+            step=f"looking up service instance {guid_or_crn!r}",
             home=home,
         )
+
+    def list_instances(
+        self,
+        *,
+        group: str | None = None,
+        service: str | None = None,
+        location: str | None = None,
+        home: str | None = None,
+    ) -> list[ServiceInstance]:
+        where = f"resource group {group!r}" if group else "all resource groups"
+        return self._call(
+            list_instances_args(group=group, service=service, location=location),
+            parse_instances,
+            step=f"listing {service or 'service'} instances in {where}",
+            home=home,
+        )
+
+    def find_instances(
+        self,
+        name_or_id: str,
+        *,
+        location: str | None = None,
+        home: str | None = None,
+        group: str | None = None,
+        service: str | None = None,
+    ) -> list[ServiceInstance]:
+        """The instances `name_or_id` means: by ID in any group, by exact name in the scope given."""
+        if is_instance_id(name_or_id):
+            return self.show_instance(name_or_id, location=location, home=home)
+        validate_name("instance name", name_or_id)
+        listed = self.list_instances(group=group, service=service, location=location, home=home)
+        return [i for i in listed if i.name == name_or_id]
 
     def oauth_token(self) -> str:
 
@@ -300,4 +389,7 @@ def _parsed(done: Completed, parse: Callable[[str], T]) -> T:
 
         command = " ".join(quote_posix(a) for a in done.args)
         exc.raw = f"$ ibmcloud {command}\n--- stdout ---\n{done.stdout}\n--- stderr ---\n{done.stderr}"
+        if isinstance(exc, ParseError):
+            # A parser reads several commands' output; the message names the one that really ran.
+            exc.message = exc.message.replace(f"`ibmcloud {exc.command}`", f"`{describe(done.args)}`", 1)
         raise

@@ -116,9 +116,14 @@ class Completed:
 
 
 def describe(args: Sequence[str]) -> str:
-    """`ibmcloud resource service-instance` — the command words, for messages."""
-    words = [a for a in args[:3] if not a.startswith("-")]
-    return "ibmcloud " + " ".join(words[:2] if len(words) > 1 and words[0] != "login" else words[:1])
+    """`ibmcloud target -g Nope`: the command as it ran (quoted for a POSIX shell), for messages.
+
+    Only a `-d` description is shortened to `...`: it is long, and it is our own text.
+    """
+    from openscale_creds.shellquote import quote_posix
+
+    shown = ["..." if i and args[i - 1] == "-d" else quote_posix(a) for i, a in enumerate(args)]
+    return redact.mask(" ".join(["ibmcloud", *shown]))
 
 
 def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
@@ -229,7 +234,11 @@ def check(done: Completed, *, step: str) -> Completed:
     what = f"`{describe(done.args)}` failed while {step}"
     kind = failure.kind if failure else "failed"
     if kind == "not_logged_in":
-        raise NotLoggedIn(f"{what}: {message}", hint="log in with `openscale-creds login`")
+        # `login` alone only reuses a session: the hint names the ways that make one.
+        raise NotLoggedIn(
+            f"{what}: {message}",
+            hint="log in with `openscale-creds login --sso` or `openscale-creds login --apikey-file FILE`",
+        )
     if kind == "not_found":
         raise NotFound(f"{what}: {message}")
     if kind == "usage":

@@ -21,6 +21,14 @@ def instance(
     ctx: typer.Context,
     name_or_id: Annotated[str, typer.Argument(metavar="NAME_OR_GUID_OR_CRN", help="The service instance.")],
     location: LocationOpt = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group",
+            metavar="GROUP",
+            help="Look for a name only in this resource group (default: every group).",
+        ),
+    ] = None,
     fmt: FormatOpt = "text",
     field: Annotated[
         str | None,
@@ -29,7 +37,11 @@ def instance(
         ),
     ] = None,
 ) -> None:
-    """Resolve exactly one service instance and print its normalised fields."""
+    """Resolve exactly one service instance and print its normalised fields.
+
+    A GUID or CRN is found in any resource group; a name is matched exactly in --group, or in every
+    group of the account (never in whatever the ibmcloud session happens to target).
+    """
     from openscale_creds.models import as_dict
     from openscale_creds.ui import emit
     from openscale_creds.workflow.instances import resolve_instance
@@ -38,12 +50,15 @@ def instance(
         # Imported only for --dry-run: scripts call `instance --field guid` in loops.
         from openscale_creds.workflow.plans import plan_instance
 
-        return plan_instance(name_or_id, location)
+        return plan_instance(name_or_id, location, group)
 
     if dry_run(ctx, plan):
         return
     cloud, _ui = settings(ctx).connect()
-    data = as_dict(resolve_instance(cloud, name_or_id, location=location))
+    found = resolve_instance(
+        cloud, name_or_id, location=location, group=group, narrowing=("--group", "--location")
+    )
+    data = as_dict(found)
     if field is not None:
         emit(f"{'' if data[field] is None else data[field]}\n")
     else:

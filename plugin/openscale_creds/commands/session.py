@@ -55,13 +55,15 @@ def target(
 ) -> None:
     """Target a resource group, then print the resulting target."""
     from openscale_creds.ui import emit
-    from openscale_creds.workflow.login import target_rows
+    from openscale_creds.workflow.login import announce_session, target_rows
     from openscale_creds.workflow.plans import plan_target
 
     if dry_run(ctx, lambda: plan_target(group)):
         return
-    cloud, _ui = settings(ctx).connect()
-    emit(rows_text(target_rows(cloud.target_group(group))))
+    cloud, ui = settings(ctx).connect()
+    targeted = cloud.target_group(group)
+    announce_session(ui, targeted, "target")
+    emit(rows_text(target_rows(targeted)))
 
 
 def doctor(ctx: typer.Context) -> None:

@@ -221,7 +221,11 @@ def failure_in(lines: Sequence[str]) -> Failure | None:
                         break
                     continue
                 block.append(following)
-            message = block[0] if block else line
+            # `Could not get resource group:` is a heading; the reason is on the lines after it.
+            heading = 0
+            while heading + 1 < len(block) and block[heading].endswith(":"):
+                heading += 1
+            message = " ".join(block[: heading + 1]) if block else line
             return Failure(_classify(message, " ".join(block)), message)
     return None
 

@@ -79,36 +79,70 @@ def login(
     """
     key = opts.api_key(environ)
     if key is not None:
-        return _login_with_key(cli, opts, ui, *key), True
+        target = login_with_key(cli, opts, ui, *key)
+        announce_session(ui, target, "login")  # the user's own session: that is what `login` is for
+        return target, True
     if not opts.sso:
         with ui.step("Checking the ibmcloud session") as res:
             target = cli.target()
             res.result = describe_target(target) if target.logged_in else "not logged in"
         if target.logged_in:
-            _check_account(target, opts.account)
+            check_account(target, opts.account)
             return target, False
         if not (sso_when_needed and ui.interactive):
             raise NotLoggedIn("ibmcloud has no usable login session", hint=LOGIN_WAYS)
-    return sso_login(cli, opts, ui, environ=environ), True
+    return sso_login(cli, opts, ui, environ=environ, by="login"), True
 
 
-def _login_with_key(cli: IbmCloud, opts: LoginOptions, ui: Ui, value: str, what: str) -> Target:
-    with ui.step(f"Logging in with {what}") as res:
+def login_with_key(
+    cli: IbmCloud,
+    opts: LoginOptions,
+    ui: Ui,
+    value: str,
+    what: str,
+    *,
+    home: str | None = None,
+    by: str = "login",
+) -> Target:
+    """Log in with an API key; in `home` when given (a private session), else in the user's own."""
+    private = " (private session)" if home else ""
+    with ui.step(f"Logging in with {what}{private}") as res:
         target = cli.login_apikey(
-            value, account=opts.account, region=opts.region, no_region=opts.no_region, group=opts.group
+            value,
+            account=opts.account,
+            region=opts.region,
+            no_region=opts.no_region,
+            group=opts.group,
+            home=home,
         )
-        _check_account(target, opts.account)
+        check_account(target, opts.account)
         res.result = describe_target(target)
 
     def relogin() -> None:
         with ui.step("Session expired; logging in again") as again:
-            again.result = describe_target(cli.login_apikey(value, region=opts.region, group=opts.group))
+            renewed = cli.login_apikey(value, region=opts.region, group=opts.group, home=home)
+            again.result = describe_target(renewed)
+        if home is None:
+            announce_session(ui, renewed, by)
 
-    cli.relogin = relogin
+    cli.relogin, cli.relogin_home = relogin, home
     return target
 
 
-def sso_login(cli: IbmCloud, opts: LoginOptions, ui: Ui, *, environ: Mapping[str, str]) -> Target:
+def announce_session(ui: Ui, target: Target, by: str, why: str = "") -> None:
+    """Say, in one line, that command `by` changed the user's own ibmcloud session and what it targets now."""
+    parts = []
+    if target.account:
+        parts.append(f"account {target.account.name}")
+    if target.region:
+        parts.append(f"region {target.region}")
+    parts.append(f"group {target.resource_group}" if target.resource_group else "no resource group")
+    who = f"openscale-creds {by}".rstrip()
+    ui.info(f"Your ibmcloud session now targets {', '.join(parts)} (changed by {who}{why})")
+
+
+def sso_login(cli: IbmCloud, opts: LoginOptions, ui: Ui, *, environ: Mapping[str, str], by: str) -> Target:
+    """`login --sso` in the user's own session (which it changes, and says so)."""
     open_browser = opts.browser if opts.browser is not None else has_display(environ)
     with ui.step("Logging in with SSO") as res:
         target = cli.login_sso(
@@ -121,19 +155,27 @@ def sso_login(cli: IbmCloud, opts: LoginOptions, ui: Ui, *, environ: Mapping[str
         )
         if not target.logged_in:
             raise NotLoggedIn("the SSO login did not leave a usable session", hint=LOGIN_WAYS)
-        _check_account(target, opts.account)
+        check_account(target, opts.account)
         res.result = describe_target(target)
+    announce_session(ui, target, by)
     return target
 
 
-def renew_sessions_with_key(cli: IbmCloud, ui: Ui, environ: Mapping[str, str]) -> None:
+def renew_sessions_with_key(cli: IbmCloud, ui: Ui, environ: Mapping[str, str], by: str = "") -> None:
     """With IBMCLOUD_API_KEY set, a session that expires mid-command is renewed once with that key."""
     key = environ.get("IBMCLOUD_API_KEY")
     if key:
-        cli.relogin = lambda: ui.info(f"Session expired; logged in again as {cli.login_apikey(key).user}")
+
+        def relogin() -> None:
+            renewed = cli.login_apikey(key)
+            who = renewed.user or "the key's user"
+            why = f", which found it expired and logged in again as {who} with IBMCLOUD_API_KEY"
+            announce_session(ui, renewed, by, why)
+
+        cli.relogin, cli.relogin_home = relogin, None
 
 
-def _check_account(target: Target, wanted: str | None) -> None:
+def check_account(target: Target, wanted: str | None) -> None:
     if not wanted or target.account is None:
         return
     acct = target.account
@@ -182,5 +224,6 @@ def doctor(cli: IbmCloud, ui: Ui, show: Callable[[Rows], None]) -> Target:
         raise NotLoggedIn("ibmcloud has no usable login session", hint=LOGIN_WAYS)
     show(target_rows(target))
     if not target.resource_group:
-        ui.info("fix: no resource group targeted: run `openscale-creds target GROUP`")
+        # Not a fault: lookups name their group with --group, or search every group (the lookup rule).
+        ui.info("no resource group targeted; openscale-creds does not need one (see --group)")
     return target

@@ -12,13 +12,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openscale_creds.errors import CredsError
-from openscale_creds.ibmcloud import api_key_create_args, instance_args, login_args, validate_name
+from openscale_creds.ibmcloud import (
+    api_key_create_args,
+    instance_args,
+    login_args,
+    show_instance_args,
+    validate_name,
+)
 from openscale_creds.workflow.keys import default_key_name, key_description
 
 if TYPE_CHECKING:
     from openscale_creds.workflow.login import LoginOptions
     from openscale_creds.workflow.setup import SetupOptions
 
+_PRIVATE_SETUP = "IBMCLOUD_HOME=<temporary folder>: a private session; your own is left alone"
+_SESSION_SETUP = "uses your ibmcloud session; without one, logs in with SSO first (only at a terminal)"
 _PRIVATE_LOGIN = "IBMCLOUD_HOME=<temporary folder>; IBMCLOUD_API_KEY from {} is passed in the environment"
 
 
@@ -55,17 +63,25 @@ def plan_login(opts: LoginOptions, environ: Mapping[str, str]) -> Plan:
 
 
 def plan_setup(opts: SetupOptions, environ: Mapping[str, str]) -> Plan:
-    steps = plan_login(opts.login, environ)
-    logs_in = opts.login.sso or opts.login.api_key(environ) is not None
-    if opts.login.group and not logs_in:
-        # A login passes -g itself; only a reused session may still need the group targeted.
-        steps.append(
-            PlanStep(
-                ("target", "-g", validate_name("resource group", opts.login.group)),
-                "only if the session targets another group",
-            )
-        )
-    steps.append(PlanStep(tuple(instance_args(opts.instance, opts.location))))
+    """Two calls with the user's session, three with an API key (in a private session)."""
+    from openscale_creds.rules import OPENSCALE_SERVICE
+
+    key = opts.login.api_key(environ)
+    if key is not None:
+        steps = [PlanStep(None, _PRIVATE_SETUP), *plan_login(opts.login, environ)]
+    elif opts.login.sso:
+        steps = plan_login(opts.login, environ)
+    else:
+        steps = [PlanStep(None, _SESSION_SETUP)]
+        if opts.login.account:
+            steps.append(PlanStep(("target", "--output", "json"), "checks the session's account"))
+    lookup = instance_args(opts.instance, opts.location, group=opts.login.group, service=OPENSCALE_SERVICE)
+    note = (
+        None
+        if lookup[1] == "service-instance"
+        else f"{opts.instance!r} is matched exactly, case included, in this listing"
+    )
+    steps.append(PlanStep(tuple(lookup), note))
     name = opts.key_name or default_key_name()
     steps.append(
         PlanStep(tuple(api_key_create_args(name, key_description(opts.instance, "<instance guid>"))))
@@ -79,7 +95,7 @@ def plan_verify(path: Path) -> Plan:
     return [
         PlanStep(None, _PRIVATE_LOGIN.format(path)),
         PlanStep(("login", "-r", "<region>")),
-        PlanStep(tuple(instance_args("<instance guid>", None))),
+        PlanStep(tuple(show_instance_args("<instance guid>"))),
     ]
 
 
@@ -97,7 +113,7 @@ def plan_rotate(path: Path) -> Plan:
         ),
         PlanStep(None, f"writes the new key to {path}.new, verifies it in another temporary IBMCLOUD_HOME:"),
         PlanStep(("login", "-r", "<region>")),
-        PlanStep(tuple(instance_args("<instance guid>", None))),
+        PlanStep(tuple(show_instance_args("<instance guid>"))),
         PlanStep(None, f"replaces {path}, then deletes the old key:"),
         PlanStep(("iam", "api-key-delete", old_key_id or "<old key id>", "-f")),
     ]
@@ -107,8 +123,14 @@ def plan_target(group: str) -> Plan:
     return [PlanStep(("target", "-g", validate_name("resource group", group)))]
 
 
-def plan_instance(name_or_id: str, location: str | None) -> Plan:
-    return [PlanStep(tuple(instance_args(name_or_id, location)))]
+def plan_instance(name_or_id: str, location: str | None, group: str | None = None) -> Plan:
+    args = instance_args(name_or_id, location, group=group)
+    note = (
+        None
+        if args[1] == "service-instance"
+        else f"{name_or_id!r} is matched exactly, case included, in this listing"
+    )
+    return [PlanStep(tuple(args), note)]
 
 
 def plan_doctor() -> Plan:

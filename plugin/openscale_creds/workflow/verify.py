@@ -41,17 +41,27 @@ def private_home() -> Iterator[str]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def verify(cli: IbmCloud, creds: Credentials, ui: Ui) -> ServiceInstance:
+def verify(cli: IbmCloud, creds: Credentials, ui: Ui, *, path: Path | None = None) -> ServiceInstance:
     with private_home() as home:
-        return _verify_in(cli, creds, ui, home)
+        return _verify_in(cli, creds, ui, home, path)
 
 
 def verify_file(cli: IbmCloud, path: Path, ui: Ui) -> ServiceInstance:
     """`verify FILE`: the instance the key in `path` sees."""
-    return verify(cli, load_credentials_file(path), ui)
+    return verify(cli, load_credentials_file(path), ui, path=path)
 
 
-def _verify_in(cli: IbmCloud, creds: Credentials, ui: Ui, home: str) -> ServiceInstance:
+def new_key_hint(creds: Credentials, path: Path | None) -> str:
+    """The command that replaces a rejected key: a fresh `setup` for the same instance and file."""
+    from openscale_creds.shellquote import quote_posix
+
+    out = quote_posix(str(path)) if path is not None else "FILE"
+    return (
+        f"create a new key with `openscale-creds setup --instance {creds.instance_guid} --out {out} --force`"
+    )
+
+
+def _verify_in(cli: IbmCloud, creds: Credentials, ui: Ui, home: str, path: Path | None) -> ServiceInstance:
     with ui.step("Logging in with the stored API key (private session)") as res:
         try:
             target = cli.login_apikey(
@@ -62,7 +72,7 @@ def _verify_in(cli: IbmCloud, creds: Credentials, ui: Ui, home: str) -> ServiceI
                 f"the stored API key {creds.api_key_name or ''} was rejected: {exc.message}".replace(
                     "  ", " "
                 ),
-                hint="create a new one with `openscale-creds setup --force` or `openscale-creds rotate`",
+                hint=new_key_hint(creds, path),
             ) from None
         res.result = describe_target(target)
     with ui.step(f"Finding instance {creds.instance_guid}") as res:
@@ -105,7 +115,7 @@ def rotate(
         if new is None:
             new = _new_key_in(cli, old, left, path, side, fmt, ui, home, key_name=key_name)
             with _saying(_both_keys(old, new, path, side)):
-                verify(cli, new, ui)
+                verify(cli, new, ui, path=path)
         with _saying(_both_keys(old, new, path, side)):
             os.replace(side, path)
         ui.info(f"{path} now holds API key {new.api_key_name} ({new.api_key_id})")
@@ -180,7 +190,7 @@ def _resume(
     ui.info(f"{side} holds API key {new.api_key_name} ({new.api_key_id}) from an interrupted rotate")
     try:
         with _saying(_both_keys(old, new, path, side)):
-            _verify_in(cli, new, ui, home)
+            _verify_in(cli, new, ui, home, side)
     except NotLoggedIn:
         return None  # a dead key: cleaned up with the other leftovers
     if left.fmt != fmt:
@@ -240,7 +250,7 @@ def _new_key_in(
         except NotLoggedIn as exc:
             raise NotLoggedIn(
                 f"the current API key in {path} was rejected: {exc.message}",
-                hint="it cannot create its successor; run `openscale-creds setup --force` instead",
+                hint=f"it cannot create its successor; {new_key_hint(old, path)}",
             ) from None
         res.result = describe_target(target)
     if left is not None:
