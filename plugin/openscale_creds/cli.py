@@ -161,7 +161,26 @@ LocationOpt = Annotated[
 ]
 CredentialsFileArg = Annotated[
     Path | None,
-    typer.Argument(help="Credentials file (default: the config folder's credentials.yaml)."),
+    typer.Argument(help="Credentials file (default: the profile, see -p)."),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        metavar="NAME",
+        help="Profile to use (default: OPENSCALE_CREDS_PROFILE, else 'default').",
+    ),
+]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        metavar="keychain|file",
+        click_type=click.Choice(("keychain", "file"), case_sensitive=False),
+        help="Where a new key is kept: the OS keychain or a 0600 file (env OPENSCALE_CREDS_STORE; "
+        "default: the keychain when one works).",
+    ),
 ]
 
 
@@ -250,7 +269,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("credfiles:verify", "Prove stored credentials work, in a private session."),
     "rotate": ("credfiles:rotate", "Create a new key, write and verify it, delete the old key."),
     "ids": ("instance:ids", "Show the data mart, binding, subscription and deployment IDs."),
+    "list": ("profiles:list_", "List the profiles: instance, key, where its secret is."),
+    "env": ("profiles:env", "Print a profile's credentials as shell variables; creates nothing."),
+    "exec": ("profiles:exec_", "Run a command with a profile's credentials in its environment."),
+    "remove": ("profiles:remove", "Delete a profile's API key in IBM Cloud, then the profile."),
     "api-key create": ("apikey:create", "Create an API key; it is shown once, so store it now."),
+    "api-key list": ("apikey:list_", "List your API keys, marking the profile or file that holds each."),
+    "api-key delete": ("apikey:delete", "Delete an API key (and drop a profile that held it)."),
 }
 GROUPS: dict[str, str] = {"api-key": "Manage IBM Cloud API keys."}
 
@@ -265,7 +290,11 @@ def _register() -> None:
         if group and group not in groups:
             groups[group] = typer.Typer(help=GROUPS[group], no_args_is_help=True)
             app.add_typer(groups[group], name=group)
-        (groups[group] if group else app).command(leaf, short_help=short_help)(command)
+        # A command may ask for its own parsing rules (`exec` stops at COMMAND: its options are COMMAND's).
+        context = getattr(command, "context_settings", None)
+        (groups[group] if group else app).command(leaf, short_help=short_help, context_settings=context)(
+            command
+        )
 
 
 # --- entry point ---------------------------------------------------------------------------------
