@@ -70,9 +70,12 @@ def setup(
     *,
     environ: Mapping[str, str],
     write_stdout: Callable[[str], None],
-    profiles: ProfileStore,
+    profiles: ProfileStore | None = None,
 ) -> SetupResult:
+    """`profiles`: where the profile is recorded (default: the config folder's, keys kept as
+    ``OPENSCALE_CREDS_STORE`` says)."""
     _validate_names(opts)
+    profiles = profiles if profiles is not None else ProfileStore(warn=ui.warn)
     path = None if opts.out in (None, "-") else Path(opts.out).expanduser()
     held = profiles.find(opts.profile)
     own_file = (
