@@ -270,7 +270,8 @@ def test_session_commands_leak_nothing(rec: Recorder, args: list[str]) -> None:
 def test_setup_to_a_file_shows_the_new_key_nowhere_else(rec: Recorder, fmt: str) -> None:
     new_key = rec.secret(f"the key created by setup ({fmt})", fresh_key(f"setup{fmt}"))
     out = rec.box.root / ("ibm-credentials.env" if fmt == "dotenv" else f"creds-{fmt}.{SUFFIXES[fmt]}")
-    args = ["setup", "--instance", INSTANCE, "--format", fmt, "--out", str(out), "--force"]
+    # A profile of its own: each run must create a key (the same profile would reuse the last one).
+    args = ["setup", "--instance", INSTANCE, "--format", fmt, "--out", str(out), "--force", "-p", f"to-{fmt}"]
     scenario = rec.run(
         f"setup {fmt}", args, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=new_key), session_changes=True
     )
@@ -280,7 +281,7 @@ def test_setup_to_a_file_shows_the_new_key_nowhere_else(rec: Recorder, fmt: str)
 
 def test_setup_to_stdout_shows_the_new_key_only_there(rec: Recorder) -> None:
     new_key = rec.secret("the key created by setup --out -", fresh_key("stdout"))
-    args = ["setup", "--instance", INSTANCE, "--format", "env", "--out", "-"]
+    args = ["setup", "--instance", INSTANCE, "--format", "env", "--out", "-", "-p", "to-stdout"]
     scenario = rec.run(
         "setup --out -", args, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=new_key), stdout_asked_for=(new_key,)
     )
@@ -313,7 +314,7 @@ def test_verify_and_rotate_show_neither_the_old_nor_the_new_key(rec: Recorder) -
     path = rec.box.root / "creds-json.json"  # written by the setup json scenario
     if not path.exists():
         old = rec.secret("the key created for rotation", fresh_key("rotold"))
-        setup = ["setup", "--instance", INSTANCE, "--format", "json", "--out", str(path)]
+        setup = ["setup", "--instance", INSTANCE, "--format", "json", "--out", str(path), "-p", "rot"]
         rec.check(
             rec.run("setup for rotation", setup, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=old)), exit_code=0
         )
@@ -438,7 +439,7 @@ def test_an_expired_session_renewed_with_the_key_leaks_nothing(rec: Recorder) ->
 
 def test_a_crash_while_creating_a_key_leaks_nothing(rec: Recorder) -> None:
     new_key = rec.secret("the key whose creation crashed", fresh_key("crash"))
-    args = ["setup", "--instance", INSTANCE, "--out", "-"]
+    args = ["setup", "--instance", INSTANCE, "--out", "-", "-p", "crash"]
     env = fault_env("crash", "iam api-key-create", FAKE_IBMCLOUD_NEW_APIKEY=new_key)
     rec.check(rec.run("crash at api-key-create", args, env=env), exit_code=8)
 
