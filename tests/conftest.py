@@ -39,7 +39,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     # want a keychain start a private Secret Service (tests/_secret_service.py).
     for name in ("DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND"):
         monkeypatch.delenv(name, raising=False)
-    runtime = tmp_path / "runtime"
+    runtime = home / ".run"  # inside HOME: tests that look for stray files keep HOME
     runtime.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     yield home

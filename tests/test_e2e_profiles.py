@@ -157,7 +157,7 @@ def test_out_file_is_recorded_in_the_profile_and_read_back_from_there(world: Wor
     done = setup(world, "--out", str(out), "-p", "files")
     assert done.returncode == 0, done.stderr
     row = profiles(world)["files"]
-    assert row["secret"] == f"file {out}" and row["secret_store"] == "file"
+    assert (row["secret"], row["secret_store"]) == (f"file {out}", "file")
     assert not (tmp_path / "home" / ".config" / "openscale-creds" / "secrets.json").exists()
     shown = run_cli(["env", "-p", "files", "--format", "json"], env=world.env())
     assert json.loads(shown.stdout)["api_key_id"] == row["api_key_id"]
@@ -171,7 +171,7 @@ def test_out_dash_prints_the_key_and_the_profile_tracks_it_as_not_kept(world: Wo
     assert done.returncode == 0, done.stderr
     key_id = json.loads(done.stdout)["api_key_id"]
     row = profiles(world)["printed"]
-    assert row["secret"] == "printed, not kept" and row["api_key_id"] == key_id
+    assert (row["secret"], row["api_key_id"]) == ("printed, not kept", key_id)
     # A key printed and not kept cannot be reused: the next run makes one and deletes this one.
     again = setup(world, "--out", "-", "-p", "printed")
     assert again.returncode == 0, again.stderr
@@ -328,7 +328,8 @@ PRINT_ENV_AND_ARGV = (
     "import json, os, sys; "
     "cmdline = open('/proc/self/cmdline', 'rb').read().decode('utf-8', 'replace') "
     "if os.path.exists('/proc/self/cmdline') else ' '.join(sys.argv); "
-    "print(json.dumps({'env': {k: v for k, v in os.environ.items() if k.startswith(('AI_', 'WATSONX_', 'WXG_'))}, "
+    "names = ('AI_', 'WATSONX_', 'WXG_'); "
+    "print(json.dumps({'env': {k: v for k, v in os.environ.items() if k.startswith(names)}, "
     "'argv': sys.argv, 'cmdline': cmdline}))"
 )
 

@@ -325,6 +325,60 @@ def test_verify_and_rotate_show_neither_the_old_nor_the_new_key(rec: Recorder) -
     assert json.loads(path.read_text(encoding="utf-8"))["apikey"] == new_key
 
 
+# --- profiles: setup, list, env, exec, rotate, remove, api-key list/delete ---------------------------
+
+PRINT_ENV = "import os, sys; print(os.environ['WATSONX_APIKEY']); print(open('/proc/self/cmdline').read())"
+
+
+def test_the_profile_lifecycle_shows_the_key_only_where_asked(rec: Recorder) -> None:
+    rec.ensure_session()
+    first = rec.secret("the key setup stored as profile hyg", fresh_key("profile1"))
+    setup = ["setup", "--instance", INSTANCE, "-p", "hyg"]
+    made = rec.run(
+        "setup -p (stored)", setup, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=first), session_changes=True
+    )
+    rec.check(made, exit_code=0)
+    reused = rec.run("setup -p again (reused)", setup, env=key_env(), session_changes=True)
+    rec.check(reused, exit_code=0)
+    assert "Reusing API key" in reused.run.stderr
+    for name, args in [
+        ("list", ["list"]),
+        ("list json", ["list", "--format", "json"]),
+        ("list --verify", ["list", "--verify"]),
+        ("verify -p", ["verify", "-p", "hyg"]),
+        ("api-key list", ["api-key", "list", "--format", "json"]),
+    ]:
+        rec.check(rec.run(name, args), exit_code=0)
+    shown = rec.run("env -p", ["env", "-p", "hyg", "--format", "env"], stdout_asked_for=(first,))
+    rec.check(shown, exit_code=0)
+    assert first in shown.run.stdout  # the search had something to find
+    ran = rec.run(
+        "exec -p", ["exec", "-p", "hyg", "--", sys.executable, "-c", PRINT_ENV], stdout_asked_for=(first,)
+    )
+    rec.check(ran, exit_code=0)
+    key_line, cmdline = ran.run.stdout.split("\n", 1)
+    assert key_line == first and first not in cmdline  # in the child's environment, not its argv
+    second = rec.secret("the key rotate stored as profile hyg", fresh_key("profile2"))
+    rotated = rec.run("rotate -p", ["rotate", "-p", "hyg"], env={"FAKE_IBMCLOUD_NEW_APIKEY": second})
+    rec.check(rotated, exit_code=0)
+    rec.check(rec.run("remove -p", ["remove", "-p", "hyg"]), exit_code=0)
+    rec.check(rec.run("env of a removed profile", ["env", "-p", "hyg"]), exit_code=5)
+
+
+def test_a_profile_on_stdout_and_api_key_delete_leak_nothing_else(rec: Recorder) -> None:
+    rec.ensure_session()
+    printed = rec.secret("the key printed by setup -p --out -", fresh_key("printed"))
+    args = ["setup", "--instance", INSTANCE, "-p", "hyg-printed", "--out", "-", "--format", "json"]
+    made = rec.run(
+        "setup -p --out -", args, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=printed), stdout_asked_for=(printed,)
+    )
+    rec.check(made, exit_code=0)
+    key_id = json.loads(made.run.stdout)["api_key_id"]
+    rec.check(rec.run("env of a key not kept", ["env", "-p", "hyg-printed"]), exit_code=5)
+    rec.check(rec.run("api-key delete, no --yes", ["api-key", "delete", key_id]), exit_code=2)
+    rec.check(rec.run("api-key delete --yes", ["api-key", "delete", key_id, "--yes"]), exit_code=0)
+
+
 # --- ids: the session's token and the OpenScale server's ------------------------------------------
 
 
@@ -378,6 +432,15 @@ DRY_RUNS: dict[str, list[str]] = {
     "doctor": ["doctor"],
     "ids --instance": ["ids", "--instance", INSTANCE],
     "ids --credentials": ["ids", "--credentials", "{creds}"],
+    "ids FILE": ["ids", "{creds}"],
+    "verify -p": ["verify", "-p", "dry"],
+    "rotate -p": ["rotate", "-p", "dry"],
+    "list": ["list"],
+    "env": ["env", "-p", "dry"],
+    "exec": ["exec", "-p", "dry", "--", "true"],
+    "remove": ["remove", "-p", "dry"],
+    "api-key list": ["api-key", "list"],
+    "api-key delete": ["api-key", "delete", "dry-key", "--yes"],
 }
 
 
