@@ -118,3 +118,23 @@ def test_a_key_that_cannot_be_deleted_keeps_the_profile(tmp_path: Path) -> None:
 
     assert store_.find("prod") is not None
     assert store_.credentials("prod").apikey == NEW_KEY
+
+
+def test_exec_on_windows_refuses_a_batch_file_rather_than_run_it_through_cmd(tmp_path: Path) -> None:
+    from openscale_creds import runner
+
+    script = tmp_path / "tool.cmd"
+    script.write_text("@echo off\n", encoding="utf-8")
+    with pytest.raises(errors.CannotRun, match="batch file") as caught:
+        runner.find_program(str(script), None, platform="win32")
+    assert caught.value.exit_code == 126
+
+
+@pytest.mark.parametrize(("name", "code"), [("no-such-program-xyz", 127), ("not-exec", 126)])
+def test_exec_says_not_found_or_cannot_run_as_a_shell_would(tmp_path: Path, name: str, code: int) -> None:
+    from openscale_creds import runner
+
+    (tmp_path / "not-exec").write_text("#!/bin/sh\n", encoding="utf-8")
+    with pytest.raises(errors.CredsError) as caught:
+        runner.find_program(name, str(tmp_path), platform="linux")
+    assert caught.value.exit_code == code

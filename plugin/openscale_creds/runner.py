@@ -271,6 +271,12 @@ def find_program(name: str, path: str | None, *, platform: str = sys.platform) -
         found = which
     if os.path.isdir(found):
         raise CannotRun(f"{found}: is a folder, not a program")
+    if platform == "win32" and os.path.splitext(found.rstrip(". "))[1].lower() in (".bat", ".cmd"):
+        # CreateProcess runs a batch file through cmd.exe, which re-parses every argument.
+        raise CannotRun(
+            f"{found} is a batch file, which would run through cmd.exe and have its arguments re-parsed",
+            hint=f"if you accept that, run `cmd /c {os.path.basename(found)} ...` as the COMMAND",
+        )
     if platform != "win32" and not os.access(found, os.X_OK):
         raise CannotRun(f"{found}: permission denied", hint=f"chmod +x {found}")
     return found

@@ -106,8 +106,9 @@ def setup(
     if result.path is not None:
         ui.info(f"Credentials for {name} are in {result.path} (profile {opts.profile})")
     elif out is None and result.profile is not None:
+        where = result.profile.secret.describe()
         ui.info(
-            f"Credentials for {name} are stored as profile {opts.profile} ({result.profile.secret.describe()}); "
+            f"Credentials for {name} are stored as profile {opts.profile} ({where}); "
             f"use them with `openscale-creds exec -p {opts.profile} -- COMMAND` or "
             f"`openscale-creds env -p {opts.profile}`"
         )
@@ -122,7 +123,7 @@ def verify(ctx: typer.Context, file: CredentialsFileArg = None, profile: Profile
     from openscale_creds.workflow.verify import verify_file
 
     _file_or_profile(file, profile)
-    name = None if file is not None else profile_name(profile)
+    name = "" if file is not None else profile_name(profile)
     if dry_run(ctx, lambda: plan_verify(file if file is not None else f"profile {name}")):
         return
     cloud, ui = settings(ctx).connect()
@@ -130,7 +131,6 @@ def verify(ctx: typer.Context, file: CredentialsFileArg = None, profile: Profile
         found = verify_file(cloud, file, ui)
         ui.info(f"OK: the key in {file} works and sees instance {found.name} ({found.guid})")
         return
-    assert name is not None
     creds = store.ProfileStore(warn=ui.warn).credentials(name)
     found = verify_creds(cloud, creds, ui)
     ui.info(f"OK: the key of profile {name} works and sees instance {found.name} ({found.guid})")
@@ -158,8 +158,8 @@ def rotate(
     from openscale_creds.workflow.verify import rotate as flow
 
     _file_or_profile(file, profile)
-    name = None if file is not None else profile_name(profile)
-    if dry_run(ctx, lambda: plan_rotate(file) if file is not None else plan_rotate_profile(str(name))):
+    name = "" if file is not None else profile_name(profile)
+    if dry_run(ctx, lambda: plan_rotate(file) if file is not None else plan_rotate_profile(name)):
         return
     cloud, ui = settings(ctx).connect()
     profiles = store.ProfileStore(store=store_in, warn=ui.warn)
@@ -168,7 +168,7 @@ def rotate(
         for moved in follow_file(profiles, file, result.credentials):
             ui.info(f"Profile {moved} now records the new key")
     else:
-        result = rotate_profile(cloud, profiles, str(name), fmt, ui)
+        result = rotate_profile(cloud, profiles, name, fmt, ui)
     if not result.old_key_deleted:
         ui.warn("the old key had no recorded ID, so it was not deleted")
 
