@@ -572,9 +572,10 @@ def test_api_key_list_marks_tracked_file_and_untracked_keys(world: World, tmp_pa
     assert made.returncode == 0, made.stderr
     done = run_cli(["api-key", "list", "--format", "json"], env=world.env())
     assert done.returncode == 0, done.stderr
-    rows = {row["name"]: row for row in json.loads(done.stdout)}
+    listed = json.loads(done.stdout)
+    rows = {row["name"]: row for row in listed}
     ids = profiles(world)
-    by_id = {row["id"]: row for row in rows.values()}
+    by_id = {row["id"]: row for row in listed}  # two keys made in one second share a default name
     assert by_id[ids["prod"]["api_key_id"]]["held_by"] == "profile prod"
     assert by_id[ids["files"]["api_key_id"]]["held_by"] == f"profile files (file {out})"
     assert by_id[ids["files"]["api_key_id"]]["files"] == [str(out)]

@@ -573,12 +573,9 @@ class ProfileStore:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """Hold the exclusive lock on ``profiles.lock`` (waiting up to `LOCK_TIMEOUT` seconds)."""
-        try:
-            self.config_dir.mkdir(mode=secretfile.DIR_MODE, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise errors.Refused(
-                f"cannot create folder {self.config_dir}: {exc.strerror or type(exc).__name__}"
-            ) from None
+        # Each missing level exactly 0700 whatever the umask (pathlib's parents=True would make the
+        # upper ones 0777 under `umask 000`, and the secret writer would then refuse the folder).
+        secretfile._create_private_folders(self.config_dir)
         lock = self.config_dir / LOCK_FILE
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
         try:
