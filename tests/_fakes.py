@@ -85,6 +85,8 @@ class FakeCloud:
         self.group_ids = dict(group_ids or {})
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.created: list[Any] = []
+        self.deleted: list[str] = []
+        self.existing_keys: list[Any] = []  # keys made before the test, for `list_api_keys`
         self.logged_in = Target(
             logged_in=True,
             region="us-south",
@@ -151,6 +153,16 @@ class FakeCloud:
 
     def delete_api_key(self, key_id: str, *, home: str | None = None) -> None:
         self._record("delete_api_key", key_id, home=home)
+        self.deleted.append(key_id)
+
+    def list_api_keys(self) -> tuple[Any, ...]:
+        """The keys created here and not deleted since (values blanked, as `iam api-keys` shows)."""
+        self._record("list_api_keys")
+        return tuple(
+            dataclasses.replace(k, apikey=None)
+            for k in [*self.existing_keys, *self.created]
+            if k.id not in self.deleted
+        )
 
     def show_instance(
         self, guid_or_crn: str, *, location: str | None = None, home: str | None = None

@@ -60,6 +60,7 @@ class Sandbox:
     def __post_init__(self) -> None:
         for folder in (self.home / ".config", self.ibmcloud_home, self.tmpdir, self.state):
             folder.mkdir(parents=True, exist_ok=True)
+        (self.root / "runtime").mkdir(mode=0o700, exist_ok=True)
 
     @property
     def home(self) -> Path:
@@ -85,12 +86,16 @@ class Sandbox:
         env = {k: v for k, v in os.environ.items() if not k.startswith(_INHERITED_PREFIXES)}
         env.pop("DISPLAY", None)
         env.pop("WAYLAND_DISPLAY", None)
+        # Never the developer's own keychain: keys go to the sandbox's plain-file store.
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        env.pop("PYTHON_KEYRING_BACKEND", None)
         env.update(
             HOME=str(self.home),
             USERPROFILE=str(self.home),
             XDG_CONFIG_HOME=str(self.home / ".config"),
             IBMCLOUD_HOME=str(self.ibmcloud_home),
             TMPDIR=str(self.tmpdir),
+            XDG_RUNTIME_DIR=str(self.root / "runtime"),
             # The fake's folder first, so --dry-run shows the program as plain `ibmcloud`; the venv's
             # bin next, so the fake's `#!/usr/bin/env python3` skips any pyenv shim.
             PATH=os.pathsep.join(

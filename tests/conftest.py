@@ -35,6 +35,13 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     for name in list(os.environ):
         if name.startswith(("IBMCLOUD_", "OPENSCALE_CREDS_", "FAKE_IBMCLOUD_")) and name != "IBMCLOUD_HOME":
             monkeypatch.delenv(name)
+    # `setup` keeps keys in the OS keychain when one works: never the developer's own. Tests that
+    # want a keychain start a private Secret Service (tests/_secret_service.py).
+    for name in ("DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    runtime = home / ".run"  # inside HOME: tests that look for stray files keep HOME
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     yield home
 
 

@@ -198,3 +198,77 @@ def test_dry_run_ids_with_a_credentials_file_says_it_asks_iam(box: Sandbox) -> N
     text = dry(box, "ids", "--credentials", str(credentials_file(box)))
 
     assert "exchanges the API key in the credentials file at https://iam.cloud.ibm.com" in text
+
+
+# --- profiles: -p, --store and the new commands --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["env", "-p", "my prod"], {}, "invalid profile name 'my prod'"),
+        (["env"], {"OPENSCALE_CREDS_PROFILE": "a/b"}, "invalid OPENSCALE_CREDS_PROFILE"),
+        (["verify", "c.json", "-p", "prod"], {}, "pass a credentials FILE or -p NAME, not both"),
+        (["rotate", "c.json", "-p", "prod"], {}, "not both"),
+        (["remove"], {"OPENSCALE_CREDS_PROFILE": "prod"}, "Missing option '--profile'"),
+        (["exec", "-p", "prod"], {}, "exec needs a COMMAND to run"),
+        (["exec", "-p", "prod", "--"], {}, "exec needs a COMMAND to run"),
+        (["setup", "--instance", INSTANCE, "--new-key", "--reuse-key"], {}, "--new-key and --reuse-key"),
+        (["setup", "--instance", INSTANCE, "--store", "vault"], {}, "--store"),
+        (["list", "--format", "yaml"], {}, "--format"),
+        (["api-key", "list", "--format", "csv"], {}, "--format"),
+        (["ids", "c.json", "--credentials", "c.json"], {}, "pass the credentials FILE once"),
+        (["ids", "-p", "prod", "--instance", INSTANCE], {}, "-p NAME excludes --instance"),
+        (["setup", "--instance", INSTANCE, "-p", "x" * 65], {}, "invalid profile name"),
+    ],
+)
+def test_profile_options_are_checked_before_anything_runs(
+    box: Sandbox, args: list[str], env: dict[str, str], message: str
+) -> None:
+    done = box.run_here(args, env={**KEY_ENV, **env})
+
+    usage_error(done, message)
+
+
+def test_api_key_delete_without_a_terminal_or_yes_exits_2_before_any_call(box: Sandbox) -> None:
+    done = box.run_here(["api-key", "delete", "ApiKey-1"], env=KEY_ENV)
+
+    usage_error(done, "--yes")
+
+
+def test_exec_stops_reading_options_at_the_command(box: Sandbox) -> None:
+    """`-p` after COMMAND belongs to COMMAND: here it names no profile of ours, so `prod` is not read."""
+    done = box.run_here(["--dry-run", "exec", "-p", "mine", "python", "-p", "theirs"])
+
+    assert done.returncode == 0, done.stderr
+    assert "profile mine" in done.stdout and "theirs" not in done.stdout
+
+
+def test_the_store_option_accepts_its_values_in_any_case(box: Sandbox) -> None:
+    text = dry(box, "setup", "--instance", INSTANCE, "--store", "FILE")
+
+    assert "stores the key as profile default" in text
+
+
+def test_dry_run_remove_names_the_key_id_of_the_stored_profile(box: Sandbox) -> None:
+    from openscale_creds import store
+    from openscale_creds.credentials import Credentials
+
+    creds = Credentials(apikey=DEMO_KEY, instance_guid="guid-1", api_key_id="ApiKey-stored-1")
+    folder = box.home / ".config" / "openscale-creds"
+    store.ProfileStore(folder, store="file").save(store.Profile.from_credentials("prod", creds), creds.apikey)
+
+    text = dry(box, "remove", "-p", "prod")
+
+    assert text.splitlines()[-2] == "ibmcloud iam api-key-delete ApiKey-stored-1 -f"
+    assert DEMO_KEY not in text
+
+
+@pytest.mark.parametrize(
+    ("shell", "fmt"),
+    [("posix", "env"), ("powershell", "powershell"), ("powershell5", "powershell"), ("cmd", "cmd")],
+)
+def test_env_defaults_to_the_format_of_the_shell_option(box: Sandbox, shell: str, fmt: str) -> None:
+    text = dry(box, "env", "-p", "prod", shell=shell)
+
+    assert f"profile prod as {fmt}" in text

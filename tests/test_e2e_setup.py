@@ -57,12 +57,25 @@ def test_setup_with_an_api_key_writes_sdk_ready_yaml_0600(world: World, tmp_path
     assert "✓" in done.stderr  # progress lines with results
 
 
-def test_setup_default_out_is_the_config_folder(world: World, isolated_home: Path) -> None:
+def test_setup_without_out_writes_no_file_and_keeps_the_key_0600_as_the_default_profile(
+    world: World, isolated_home: Path
+) -> None:
     done = run_cli(setup_args(), env=api_env(world))
     assert done.returncode == 0, done.stderr
-    path = isolated_home / ".config" / "openscale-creds" / "credentials.yaml"
-    assert path.exists()
-    assert str(path) in done.stderr
+    assert done.stdout == ""
+    folder = isolated_home / ".config" / "openscale-creds"
+    assert not (folder / "credentials.yaml").exists()  # the profile is the store
+    # No keychain in the tests' environment: the key is in the plain-file store, said once.
+    secrets = folder / "secrets.json"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    assert "plain file" in done.stderr and "profile default" in done.stderr
+    stored = json.loads(secrets.read_text(encoding="utf-8"))["apikeys"]["default"]
+    assert stored and stored != DEMO_KEY
+    # …and it is retrievable, as every format the tool writes.
+    shown = run_cli(["env", "--format", "json"], env=world.env())
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["apikey"] == stored
+    assert json.loads(shown.stdout)["instance_guid"] == INSTANCE_GUID
 
 
 def test_setup_json_loads_as_the_old_sdk_credentials_dict(world: World, tmp_path: Path) -> None:

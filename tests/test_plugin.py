@@ -619,7 +619,7 @@ def test_nested_groups_become_a_chain_of_sub_namespaces_and_hidden_items_are_mar
         "s,size": False,
         "verbose": False,
     }
-    assert create["Usage"] == f"ibmcloud {NAME} outer inner create NAME [--size SIZE] [--verbose]"
+    assert create["Usage"] == f"ibmcloud {NAME} outer inner create NAME [-s, --size SIZE] [--verbose]"
     assert create["Flags"][-1]["Description"] == "Log more."
 
 

@@ -270,7 +270,8 @@ def test_session_commands_leak_nothing(rec: Recorder, args: list[str]) -> None:
 def test_setup_to_a_file_shows_the_new_key_nowhere_else(rec: Recorder, fmt: str) -> None:
     new_key = rec.secret(f"the key created by setup ({fmt})", fresh_key(f"setup{fmt}"))
     out = rec.box.root / ("ibm-credentials.env" if fmt == "dotenv" else f"creds-{fmt}.{SUFFIXES[fmt]}")
-    args = ["setup", "--instance", INSTANCE, "--format", fmt, "--out", str(out), "--force"]
+    # A profile of its own: each run must create a key (the same profile would reuse the last one).
+    args = ["setup", "--instance", INSTANCE, "--format", fmt, "--out", str(out), "--force", "-p", f"to-{fmt}"]
     scenario = rec.run(
         f"setup {fmt}", args, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=new_key), session_changes=True
     )
@@ -280,7 +281,7 @@ def test_setup_to_a_file_shows_the_new_key_nowhere_else(rec: Recorder, fmt: str)
 
 def test_setup_to_stdout_shows_the_new_key_only_there(rec: Recorder) -> None:
     new_key = rec.secret("the key created by setup --out -", fresh_key("stdout"))
-    args = ["setup", "--instance", INSTANCE, "--format", "env", "--out", "-"]
+    args = ["setup", "--instance", INSTANCE, "--format", "env", "--out", "-", "-p", "to-stdout"]
     scenario = rec.run(
         "setup --out -", args, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=new_key), stdout_asked_for=(new_key,)
     )
@@ -313,7 +314,7 @@ def test_verify_and_rotate_show_neither_the_old_nor_the_new_key(rec: Recorder) -
     path = rec.box.root / "creds-json.json"  # written by the setup json scenario
     if not path.exists():
         old = rec.secret("the key created for rotation", fresh_key("rotold"))
-        setup = ["setup", "--instance", INSTANCE, "--format", "json", "--out", str(path)]
+        setup = ["setup", "--instance", INSTANCE, "--format", "json", "--out", str(path), "-p", "rot"]
         rec.check(
             rec.run("setup for rotation", setup, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=old)), exit_code=0
         )
@@ -322,6 +323,60 @@ def test_verify_and_rotate_show_neither_the_old_nor_the_new_key(rec: Recorder) -
     rotate = rec.run("rotate", ["rotate", str(path)], env={"FAKE_IBMCLOUD_NEW_APIKEY": new_key})
     rec.check(rotate, exit_code=0)
     assert json.loads(path.read_text(encoding="utf-8"))["apikey"] == new_key
+
+
+# --- profiles: setup, list, env, exec, rotate, remove, api-key list/delete ---------------------------
+
+PRINT_ENV = "import os, sys; print(os.environ['WATSONX_APIKEY']); print(open('/proc/self/cmdline').read())"
+
+
+def test_the_profile_lifecycle_shows_the_key_only_where_asked(rec: Recorder) -> None:
+    rec.ensure_session()
+    first = rec.secret("the key setup stored as profile hyg", fresh_key("profile1"))
+    setup = ["setup", "--instance", INSTANCE, "-p", "hyg"]
+    made = rec.run(
+        "setup -p (stored)", setup, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=first), session_changes=True
+    )
+    rec.check(made, exit_code=0)
+    reused = rec.run("setup -p again (reused)", setup, env=key_env(), session_changes=True)
+    rec.check(reused, exit_code=0)
+    assert "Reusing API key" in reused.run.stderr
+    for name, args in [
+        ("list", ["list"]),
+        ("list json", ["list", "--format", "json"]),
+        ("list --verify", ["list", "--verify"]),
+        ("verify -p", ["verify", "-p", "hyg"]),
+        ("api-key list", ["api-key", "list", "--format", "json"]),
+    ]:
+        rec.check(rec.run(name, args), exit_code=0)
+    shown = rec.run("env -p", ["env", "-p", "hyg", "--format", "env"], stdout_asked_for=(first,))
+    rec.check(shown, exit_code=0)
+    assert first in shown.run.stdout  # the search had something to find
+    ran = rec.run(
+        "exec -p", ["exec", "-p", "hyg", "--", sys.executable, "-c", PRINT_ENV], stdout_asked_for=(first,)
+    )
+    rec.check(ran, exit_code=0)
+    key_line, cmdline = ran.run.stdout.split("\n", 1)
+    assert key_line == first and first not in cmdline  # in the child's environment, not its argv
+    second = rec.secret("the key rotate stored as profile hyg", fresh_key("profile2"))
+    rotated = rec.run("rotate -p", ["rotate", "-p", "hyg"], env={"FAKE_IBMCLOUD_NEW_APIKEY": second})
+    rec.check(rotated, exit_code=0)
+    rec.check(rec.run("remove -p", ["remove", "-p", "hyg"]), exit_code=0)
+    rec.check(rec.run("env of a removed profile", ["env", "-p", "hyg"]), exit_code=5)
+
+
+def test_a_profile_on_stdout_and_api_key_delete_leak_nothing_else(rec: Recorder) -> None:
+    rec.ensure_session()
+    printed = rec.secret("the key printed by setup -p --out -", fresh_key("printed"))
+    args = ["setup", "--instance", INSTANCE, "-p", "hyg-printed", "--out", "-", "--format", "json"]
+    made = rec.run(
+        "setup -p --out -", args, env=key_env(FAKE_IBMCLOUD_NEW_APIKEY=printed), stdout_asked_for=(printed,)
+    )
+    rec.check(made, exit_code=0)
+    key_id = json.loads(made.run.stdout)["api_key_id"]
+    rec.check(rec.run("env of a key not kept", ["env", "-p", "hyg-printed"]), exit_code=5)
+    rec.check(rec.run("api-key delete, no --yes", ["api-key", "delete", key_id]), exit_code=2)
+    rec.check(rec.run("api-key delete --yes", ["api-key", "delete", key_id, "--yes"]), exit_code=0)
 
 
 # --- ids: the session's token and the OpenScale server's ------------------------------------------
@@ -377,6 +432,15 @@ DRY_RUNS: dict[str, list[str]] = {
     "doctor": ["doctor"],
     "ids --instance": ["ids", "--instance", INSTANCE],
     "ids --credentials": ["ids", "--credentials", "{creds}"],
+    "ids FILE": ["ids", "{creds}"],
+    "verify -p": ["verify", "-p", "dry"],
+    "rotate -p": ["rotate", "-p", "dry"],
+    "list": ["list"],
+    "env": ["env", "-p", "dry"],
+    "exec": ["exec", "-p", "dry", "--", "true"],
+    "remove": ["remove", "-p", "dry"],
+    "api-key list": ["api-key", "list"],
+    "api-key delete": ["api-key", "delete", "dry-key", "--yes"],
 }
 
 
@@ -438,7 +502,7 @@ def test_an_expired_session_renewed_with_the_key_leaks_nothing(rec: Recorder) ->
 
 def test_a_crash_while_creating_a_key_leaks_nothing(rec: Recorder) -> None:
     new_key = rec.secret("the key whose creation crashed", fresh_key("crash"))
-    args = ["setup", "--instance", INSTANCE, "--out", "-"]
+    args = ["setup", "--instance", INSTANCE, "--out", "-", "-p", "crash"]
     env = fault_env("crash", "iam api-key-create", FAKE_IBMCLOUD_NEW_APIKEY=new_key)
     rec.check(rec.run("crash at api-key-create", args, env=env), exit_code=8)
 

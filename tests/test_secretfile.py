@@ -768,10 +768,13 @@ def test_setup_under_umask_000_creates_the_config_folders_0700_and_the_file_0600
         umask=0,
     )
     assert done.returncode == 0, done.stderr
-    target = home / ".config" / "openscale-creds" / "credentials.yaml"
+    # Without --out the key is kept as a profile: here (no keychain) in the plain-file store.
+    folder = home / ".config" / "openscale-creds"
+    target = folder / "secrets.json"
     assert mode_of(home / ".config") == 0o700
-    assert mode_of(home / ".config" / "openscale-creds") == 0o700
+    assert mode_of(folder) == 0o700
     assert mode_of(target) == 0o600
+    assert mode_of(folder / "profiles.json") == 0o600
     assert str(target) in done.stderr
 
 

@@ -115,8 +115,12 @@ def test_a_typo_in_the_command_name_suggests_the_command(box: Sandbox) -> None:
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_quiet_drops_the_progress_lines_and_keeps_the_data(box: Sandbox, where: str) -> None:
     command = ["setup", "--instance", INSTANCE, "--group", "Default", "--out", "-", "--format", "json"]
-    loud = box.run(command, env=KEY_ENV)
-    quiet = box.run(["-q", *command] if where == "before" else [*command, "--quiet"], env=KEY_ENV)
+    # Each run its own profile: the second would otherwise replace the first's printed key, and say so.
+    loud = box.run([*command, "-p", "loud"], env=KEY_ENV)
+    quiet_command = [*command, "-p", "quiet"]
+    quiet = box.run(
+        ["-q", *quiet_command] if where == "before" else [*quiet_command, "--quiet"], env=KEY_ENV
+    )
 
     assert loud.returncode == quiet.returncode == 0, quiet.stderr
     assert "Retrieving" not in loud.stderr and loud.stderr.strip()  # progress lines were there

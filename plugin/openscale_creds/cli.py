@@ -177,8 +177,13 @@ def _build(path: tuple[str, ...]) -> click.Command | None:
         module, function = where.split(":")
         # __import__ rather than importlib.import_module: this path shows in `python -X importtime`.
         callback = getattr(__import__(f"openscale_creds.commands.{module}", fromlist=[function]), function)
+        # A command may ask for its own parsing rules (`exec` stops at COMMAND: its options are COMMAND's).
+        own = getattr(callback, "context_settings", None) or {}
         info = CommandInfo(
-            name=path[-1], callback=callback, short_help=short_help, context_settings=CONTEXT_SETTINGS
+            name=path[-1],
+            callback=callback,
+            short_help=short_help,
+            context_settings={**CONTEXT_SETTINGS, **own},
         )
         return typer.main.get_command_from_info(info, pretty_exceptions_short=False, rich_markup_mode=None)
     if name in GROUPS:
@@ -455,7 +460,17 @@ ProfileOpt = Annotated[
 ]
 CredentialsFileArg = Annotated[
     Path | None,
-    typer.Argument(help="Credentials file (default: the config folder's credentials.yaml)."),
+    typer.Argument(help="Credentials file (default: the profile, see -p)."),
+]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        metavar="keychain|file",
+        click_type=click.Choice(("keychain", "file"), case_sensitive=False),
+        help="Where a new key is kept: the OS keychain or a 0600 file (env OPENSCALE_CREDS_STORE; "
+        "default: the keychain when one works).",
+    ),
 ]
 
 
@@ -553,18 +568,39 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "setup": (
         "credfiles:setup",
-        "Log in, find the instance, create an API key and write OpenScale credentials.",
+        "Log in, find the instance, reuse or create an API key, and store the credentials.",
     ),
     "verify": (
         "credfiles:verify",
         "Prove stored credentials work, in a private session that leaves yours alone.",
     ),
-    "rotate": ("credfiles:rotate", "Create a new key, write and verify it, then delete the old key."),
+    "rotate": ("credfiles:rotate", "Create a new key, store and verify it, then delete the old key."),
     "ids": (
         "instance:ids",
         "Show the data mart, binding, subscription and deployment IDs of an OpenScale instance.",
     ),
+    "list": (
+        "profiles:list_",
+        "List the profiles: instance, API key, where its secret is, and the default.",
+    ),
+    "env": ("profiles:env", "Print a profile's credentials in a shell's syntax (eval it), creating nothing."),
+    "exec": (
+        "profiles:exec_",
+        "Run COMMAND with a profile's credentials in its environment; its exit code is ours.",
+    ),
+    "remove": (
+        "profiles:remove",
+        "Delete a profile's API key in IBM Cloud, then its stored secret and the profile.",
+    ),
     "api-key create": ("apikey:create", "Create an API key; the key is shown once, so store it now."),
+    "api-key list": (
+        "apikey:list_",
+        "List your API keys, marking those held by a profile or file.",
+    ),
+    "api-key delete": (
+        "apikey:delete",
+        "Delete an API key (asks at a terminal) and drop a profile that held it.",
+    ),
 }
 GROUPS: dict[str, str] = {"api-key": "Manage IBM Cloud API keys."}
 

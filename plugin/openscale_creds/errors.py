@@ -25,6 +25,9 @@ class ExitCode(IntEnum):
     COMMAND_FAILED = 8
     TIMEOUT = 9
     REFUSED = 10
+    # `exec` only, as shells report them: the COMMAND cannot be run, or is not found.
+    CANNOT_RUN = 126
+    COMMAND_NOT_FOUND = 127
     INTERRUPTED = 130
 
 
@@ -98,6 +101,18 @@ class TimedOut(CredsError):
 
 class Refused(CredsError):
     exit_code = ExitCode.REFUSED
+
+
+class CannotRun(CredsError):
+    """`exec`: COMMAND exists but cannot be run (not executable, not a program)."""
+
+    exit_code = ExitCode.CANNOT_RUN
+
+
+class CommandNotFound(CredsError):
+    """`exec`: COMMAND is not on PATH."""
+
+    exit_code = ExitCode.COMMAND_NOT_FOUND
 
 
 class Interrupted(CredsError):

@@ -17,6 +17,7 @@ from openscale_creds.errors import NotLoggedIn, ParseError, UnrecognisedOutput, 
 from openscale_creds.models import AccountChoice, ApiKey, ServiceInstance, Target
 from openscale_creds.parsers import (
     parse_api_key,
+    parse_api_keys,
     parse_instances,
     parse_login,
     parse_oauth_tokens,
@@ -117,6 +118,7 @@ class IbmCloud(Protocol):
         location: str | None = None,
         home: str | None = None,
     ) -> list[ServiceInstance]: ...
+    def list_api_keys(self) -> tuple[ApiKey, ...]: ...  # the logged-in identity's keys, no values
     def find_instances(
         self,
         name_or_id: str,
@@ -330,6 +332,10 @@ class IbmCloudCli:
     def delete_api_key(self, key_id: str, *, home: str | None = None) -> None:
         args = ["iam", "api-key-delete", validate_name("API key ID", key_id), "-f"]
         self._call(args, lambda _text: None, step=f"deleting API key {key_id}", home=home)
+
+    def list_api_keys(self) -> tuple[ApiKey, ...]:
+        args = ["iam", "api-keys", "--output", "json"]
+        return self._call(args, parse_api_keys, step="listing API keys")
 
     def show_instance(
         self, guid_or_crn: str, *, location: str | None = None, home: str | None = None

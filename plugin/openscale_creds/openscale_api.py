@@ -98,6 +98,15 @@ class TokenOrigin:
 
     credentials_file: str | None = None
     instance_guid: str | None = None
+    profile: str | None = None  # `ids -p NAME`: the key of this profile
+
+    @property
+    def stored_key(self) -> bool:
+        """The token was issued for a stored key (a file or a profile), not the ibmcloud session."""
+        return self.credentials_file is not None or self.profile is not None
+
+    def where(self) -> str:
+        return f"profile {self.profile}" if self.profile is not None else str(self.credentials_file)
 
     def command(self, *argv: str) -> str:
         """`openscale-creds ARGV`, quoted for the shell the user types in."""
@@ -517,21 +526,20 @@ class _Client:
         origin = self.origin
         if response.status == 403:
             # The token is valid but not for this instance: the GUID or the account is what is wrong.
-            if origin.credentials_file is None:
+            if not origin.stored_key:
                 hint = "check the GUID, and that your session is in its account (`ibmcloud target` shows it)"
             else:
                 hint = "check the GUID and the service URL; " + _verify_hint(origin)
             return errors.NotLoggedIn(
                 f"OpenScale refused access to instance {self.data_mart_id} (HTTP 403){said}", hint=hint
             )
-        if origin.credentials_file is None:
+        if not origin.stored_key:
             return errors.NotLoggedIn(
                 f"OpenScale rejected the session's token (HTTP 401){said}", hint=_SESSION_HINT
             )
         # IAM issued this token moments ago for the file's key, so the key itself is alive.
         return errors.NotLoggedIn(
-            f"OpenScale rejected the token IAM issued for the key in {origin.credentials_file} "
-            f"(HTTP 401){said}",
+            f"OpenScale rejected the token IAM issued for the key in {origin.where()} (HTTP 401){said}",
             hint="check that the service URL is the instance's region (--service-url); "
             + _verify_hint(origin),
         )
@@ -576,20 +584,25 @@ class _Client:
 
 
 def _verify_hint(origin: TokenOrigin) -> str:
-    file = origin.credentials_file or ""
-    return f"`{origin.command('verify', file)}` checks the key and the instance"
+    args = ("-p", origin.profile) if origin.profile is not None else (origin.credentials_file or "",)
+    return f"`{origin.command('verify', *args)}` checks the key and the instance"
 
 
 def _dead_key_hint(origin: TokenOrigin | None) -> str:
     """A key IAM refuses cannot be rotated (rotation needs it): the fix is a new credentials file."""
-    if origin is None or origin.credentials_file is None:
+    if origin is None or not origin.stored_key:
         return "the key is deleted, disabled or from another account; `ibmcloud iam api-keys` lists your keys"
+    if origin.profile is not None:
+        command = origin.command(
+            "setup", "--instance", origin.instance_guid or "NAME_OR_GUID", "-p", origin.profile
+        )
+        return f"the key is deleted, disabled or from another account; store a new one: `{command}`"
     command = origin.command(
         "setup",
         "--instance",
         origin.instance_guid or "NAME_OR_GUID",
         "--out",
-        origin.credentials_file,
+        origin.credentials_file or "FILE",
         "--force",
     )
     return f"the key is deleted, disabled or from another account; make a new file: `{command}`"

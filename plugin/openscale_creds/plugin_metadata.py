@@ -202,7 +202,8 @@ def _usage_of(param: click.Parameter) -> str:
         if param.secondary_opts:
             text = " | ".join((*param.opts, *param.secondary_opts))
             return f"[{text}]"
-        flag = max(param.opts, key=len)
+        # Every spelling, short first (`-p, --profile NAME`): the usage must show each flag declared.
+        flag = ", ".join(sorted(param.opts, key=len))
         text = f"{flag} {_metavar(param)}" if _takes_value(param) else flag
         return text if param.required else f"[{text}]"
     text = _metavar(param)

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 
 from openscale_creds import redact
 from openscale_creds.errors import (
+    CannotRun,
     CliNotFound,
     CommandFailed,
+    CommandNotFound,
     CommandRejected,
     Interrupted,
     NotFound,
@@ -256,3 +258,68 @@ def check(done: Completed, *, step: str) -> Completed:
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1][:300] if lines else ""
+
+
+# --- `exec`: a user's COMMAND with the credentials in its environment ---------------------------------
+
+
+def find_program(name: str, path: str | None, *, platform: str = sys.platform) -> str:
+    """The executable `exec` runs for `name`: a path as given, else the first match on `path` (the
+    child's PATH). CommandNotFound (127) or CannotRun (126), as a shell would say."""
+    if os.sep in name or (os.altsep and os.altsep in name) or "/" in name:
+        if not os.path.exists(name):
+            raise CommandNotFound(f"{name}: no such file", hint="check the path")
+        found = name
+    else:
+        which = shutil.which(name, path=path)
+        if which is None:
+            # A file of that name that is not executable is "cannot run", as sh says (126).
+            plain = shutil.which(name, mode=os.F_OK, path=path)
+            if plain is not None and not os.path.isdir(plain):
+                raise CannotRun(f"{plain}: permission denied", hint=f"chmod +x {plain}")
+            raise CommandNotFound(f"{name}: command not found", hint="check the name and PATH")
+        found = which
+    if os.path.isdir(found):
+        raise CannotRun(f"{found}: is a folder, not a program")
+    if platform == "win32" and os.path.splitext(found.rstrip(". "))[1].lower() in (".bat", ".cmd"):
+        # CreateProcess runs a batch file through cmd.exe, which re-parses every argument.
+        raise CannotRun(
+            f"{found} is a batch file, which would run through cmd.exe and have its arguments re-parsed",
+            hint=f"if you accept that, run `cmd /c {os.path.basename(found)} ...` as the COMMAND",
+        )
+    if platform != "win32" and not os.access(found, os.X_OK):
+        raise CannotRun(f"{found}: permission denied", hint=f"chmod +x {found}")
+    return found
+
+
+def replace_process(program: str, argv: list[str], env: Mapping[str, str]) -> None:
+    """Become `program` (POSIX `execve`): its signals and its exit code are then its own, and the
+    terminal's Ctrl-C reaches it directly. Returns only by raising CannotRun."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    # Python ignores SIGPIPE and handles SIGINT itself; the program gets the defaults a shell gives.
+    for name in ("SIGPIPE", "SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    try:
+        os.execve(program, argv, dict(env))  # noqa: S606  # an argv list; the shell is what we avoid
+    except OSError as exc:
+        raise CannotRun(f"{program}: {exc.strerror or type(exc).__name__}") from None
+
+
+def run_child(argv: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run `argv` (a list, never through cmd.exe) with `env`, wait, and return its exit code: the
+    `exec` of Windows, where a process cannot replace itself. Ctrl-C reaches the child through the
+    console it shares with us; we keep waiting for it to finish rather than leave it behind."""
+    try:
+        proc = subprocess.Popen(list(argv), env=dict(env))
+    except FileNotFoundError:
+        raise CommandNotFound(f"{argv[0]}: command not found") from None
+    except OSError as exc:
+        raise CannotRun(f"{argv[0]}: {exc.strerror or type(exc).__name__}") from None
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue  # the child got the same Ctrl-C; its exit code says what it made of it

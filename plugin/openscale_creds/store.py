@@ -247,7 +247,8 @@ class ProfileStore:
         if found is None:
             raise errors.NotFound(
                 f"no profile {name!r}",
-                hint=f"`openscale-creds list` shows the profiles; `openscale-creds setup -p {name}` makes it",
+                hint=f"`openscale-creds list` shows the profiles; "
+                f"`openscale-creds setup --instance NAME_OR_GUID -p {name}` makes it",
             )
         return found
 
@@ -261,7 +262,7 @@ class ProfileStore:
         there any more, `errors.Refused` (exit 10) when the keychain refuses or is unreachable."""
         where = profile.secret
         name = profile.name
-        again = f"run `openscale-creds setup -p {name}` to store a key again"
+        again = f"run `openscale-creds setup --instance NAME_OR_GUID -p {name}` to store a key again"
         if where.kind == "keychain":
             keychain = self._find_keychain()
             if keychain is None:
@@ -565,7 +566,8 @@ class ProfileStore:
         self._warn(
             f"took over {legacy}, written by an earlier openscale-creds, as profile "
             f"{DEFAULT_PROFILE!r}; its key stays in that file "
-            f"(`openscale-creds setup -p {DEFAULT_PROFILE}` stores one in the keychain instead)"
+            f"(`openscale-creds setup --instance NAME_OR_GUID -p {DEFAULT_PROFILE}` stores one in the "
+            "keychain instead)"
         )
 
     # --- the lock --------------------------------------------------------------------------------
@@ -573,12 +575,9 @@ class ProfileStore:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """Hold the exclusive lock on ``profiles.lock`` (waiting up to `LOCK_TIMEOUT` seconds)."""
-        try:
-            self.config_dir.mkdir(mode=secretfile.DIR_MODE, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise errors.Refused(
-                f"cannot create folder {self.config_dir}: {exc.strerror or type(exc).__name__}"
-            ) from None
+        # Each missing level exactly 0700 whatever the umask (pathlib's parents=True would make the
+        # upper ones 0777 under `umask 000`, and the secret writer would then refuse the folder).
+        secretfile._create_private_folders(self.config_dir)
         lock = self.config_dir / LOCK_FILE
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
         try:
@@ -640,7 +639,8 @@ def _read_json(path: Path, what: str) -> dict[str, Any] | None:
 
 def _damaged(path: Path, why: str) -> errors.Refused:
     return errors.Refused(
-        f"cannot use {path}: {why}", hint="repair it, or move it aside and run `openscale-creds setup` again"
+        f"cannot use {path}: {why}",
+        hint="repair it, or move it aside and run `openscale-creds setup --instance NAME_OR_GUID` again",
     )
 
 

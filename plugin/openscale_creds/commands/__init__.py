@@ -7,6 +7,7 @@ workflows, parsers and anything heavy are imported inside the command.
   session    login, target, doctor
   instance   instance, ids
   credfiles  setup, verify, rotate
-  apikey     api-key create
+  profiles   list, env, exec, remove
+  apikey     api-key create, list, delete
   parse      parse
 """

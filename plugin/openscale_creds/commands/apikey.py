@@ -1,4 +1,4 @@
-"""`api-key create`: a new key, shown once or saved to a 0600 file."""
+"""`api-key create`, `list` and `delete`: the API keys of the logged-in identity."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from openscale_creds.cli import PROG, dry_run, json_text, settings
+from openscale_creds.cli import PROG, choice_option, dry_run, json_text, settings
 
 
 def create(
@@ -44,3 +44,47 @@ def create(
     else:
         public = {k: v for k, v in record.items() if k != "apikey"}
         emit(json_text({**public, "file": str(file)}))
+
+
+def list_(
+    ctx: typer.Context,
+    fmt: Annotated[str, choice_option("--format", ("text", "json"), "{choices}.")] = "text",
+) -> None:
+    """List your API keys, marking those held by a profile or file."""
+    from openscale_creds import store
+    from openscale_creds.ui import emit
+    from openscale_creds.workflow.apikeys import keys_document, keys_text, list_keys
+    from openscale_creds.workflow.plans import plan_api_key_list
+
+    if dry_run(ctx, plan_api_key_list):
+        return
+    cloud, ui = settings(ctx).connect()
+    rows = list_keys(cloud, store.ProfileStore(warn=ui.warn))
+    emit(json_text(keys_document(rows)) if fmt == "json" else keys_text(rows))
+
+
+def delete(
+    ctx: typer.Context,
+    name_or_id: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="The API key's name or ID.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete an API key (asks at a terminal) and drop a profile that held it."""
+    import sys
+
+    from openscale_creds import store
+    from openscale_creds.workflow.apikeys import delete_key
+    from openscale_creds.workflow.plans import plan_api_key_delete
+
+    if dry_run(ctx, lambda: plan_api_key_delete(name_or_id)):
+        return
+    cloud, ui = settings(ctx).connect()
+    asked = None if yes else _confirm if sys.stdin.isatty() else None
+    delete_key(cloud, store.ProfileStore(warn=ui.warn), name_or_id, ui, confirm=asked, yes=yes)
+
+
+def _confirm(question: str) -> bool:
+    import sys
+
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from openscale_creds.choices import ID_FIELDS, INSTANCE_FIELDS, OUTPUT_FORMATS
-from openscale_creds.cli import LocationOpt, choice_option, dry_run, json_text, settings
+from openscale_creds.cli import LocationOpt, ProfileOpt, choice_option, dry_run, json_text, settings
 
 if TYPE_CHECKING:
     from openscale_creds.workflow.plans import Plan
@@ -67,6 +67,11 @@ def instance(
 
 def ids(
     ctx: typer.Context,
+    file: Annotated[
+        Path | None,
+        typer.Argument(metavar="[FILE]", help="Use the API key and instance in this credentials file."),
+    ] = None,
+    profile: ProfileOpt = None,
     instance: Annotated[
         str | None,
         typer.Option(
@@ -75,7 +80,8 @@ def ids(
     ] = None,
     credentials_file: Annotated[
         Path | None,
-        typer.Option("--credentials", metavar="FILE", help="Use the API key and instance in FILE."),
+        # The earlier spelling of FILE, kept for scripts (the credentials file is positional where read).
+        typer.Option("--credentials", metavar="FILE", hidden=True),
     ] = None,
     fmt: FormatOpt = "text",
     field: Annotated[
@@ -92,7 +98,10 @@ def ids(
         ),
     ] = None,
 ) -> None:
-    """Show the data mart, binding, subscription and deployment IDs of an OpenScale instance."""
+    """Show the data mart, binding, subscription and deployment IDs of an OpenScale instance.
+
+    The key and instance come from FILE, from a profile (-p; the default), or with --instance from
+    your ibmcloud session."""
     from openscale_creds import openscale_api
     from openscale_creds.ui import emit
     from openscale_creds.workflow.ids import IdsOptions, read_ids
@@ -100,7 +109,13 @@ def ids(
 
     cfg = settings(ctx)
     iam_url = os.environ.get("OPENSCALE_CREDS_IAM_URL") or openscale_api.DEFAULT_IAM_URL
-    opts = IdsOptions(instance, credentials_file, iam_url, service_url, timeout=cfg.timeout)
+    if file is not None and credentials_file is not None:
+        from openscale_creds.errors import UsageError
+
+        raise UsageError("pass the credentials FILE once (--credentials is its old spelling)")
+    opts = IdsOptions(
+        instance, file or credentials_file, iam_url, service_url, timeout=cfg.timeout, profile=profile
+    )
     if dry_run(ctx, lambda: plan_ids(instance, iam_url)):
         return
     result = read_ids(lambda: cfg.connect()[0], opts)

@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import UsageError
 from ..models import Account, Target, as_dict, as_dicts
 from .api_key import parse_api_key
+from .api_keys import parse_api_keys
 from .common import Failure, extract_json, find_failure, gc_paused, normalise, parse_account, strip_noise
 from .instance import parse_instance_list_table, parse_instances
 from .login import parse_login
@@ -30,6 +31,7 @@ __all__ = [
     "parse",
     "parse_account",
     "parse_api_key",
+    "parse_api_keys",
     "parse_instance_list_table",
     "parse_instances",
     "parse_login",

@@ -7,6 +7,8 @@
   stored     read a credentials file the tool wrote
   setup      login -> instance -> key -> credentials file
   verify     verify and rotate, each in a private IBMCLOUD_HOME
+  profiles   env, exec, list, remove, rotating a profile's key
+  apikeys    api-key list and delete: which profile or file holds each key
   ids        the OpenScale IDs of an instance (REST API)
   parse      read captured ibmcloud output
   plans      what each command would run, for --dry-run

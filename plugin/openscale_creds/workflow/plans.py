@@ -86,12 +86,25 @@ def plan_setup(opts: SetupOptions, environ: Mapping[str, str]) -> Plan:
     steps.append(
         PlanStep(tuple(api_key_create_args(name, key_description(opts.instance, "<instance guid>"))))
     )
+    steps.append(
+        PlanStep(
+            None,
+            f"creates a key only if profile {opts.profile} holds no working key for the instance "
+            "(--new-key: always); a replaced key is deleted with `ibmcloud iam api-key-delete ID -f`",
+        ),
+    )
+    if opts.out is None:
+        steps.append(
+            PlanStep(None, f"then stores the key as profile {opts.profile} (keychain, else a 0600 file)")
+        )
+        return steps
+    steps.append(PlanStep(None, f"then records profile {opts.profile} for the key"))
     where = "standard output" if opts.out == "-" else f"{opts.out} (mode 0600)"
     steps.append(PlanStep(None, f"then writes the {opts.fmt} credentials to {where}"))
     return steps
 
 
-def plan_verify(path: Path) -> Plan:
+def plan_verify(path: Path | str) -> Plan:
     return [
         PlanStep(None, _PRIVATE_LOGIN.format(path)),
         PlanStep(("login", "-r", "<region>")),
@@ -117,6 +130,55 @@ def plan_rotate(path: Path) -> Plan:
         PlanStep(None, f"replaces {path}, then deletes the old key:"),
         PlanStep(("iam", "api-key-delete", old_key_id or "<old key id>", "-f")),
     ]
+
+
+def plan_rotate_profile(name: str) -> Plan:
+    old_key_id = _profile_key_id(name)
+    return [
+        PlanStep(None, _PRIVATE_LOGIN.format(f"profile {name}")),
+        PlanStep(("login", "-r", "<region>")),
+        PlanStep(
+            tuple(api_key_create_args(default_key_name(), key_description("<instance>", "<instance guid>")))
+        ),
+        PlanStep(
+            None, f"stores the new key as profile {name}, verifies it in another temporary IBMCLOUD_HOME:"
+        ),
+        PlanStep(("login", "-r", "<region>")),
+        PlanStep(tuple(instance_args("<instance guid>", None))),
+        PlanStep(None, "then deletes the old key:"),
+        PlanStep(("iam", "api-key-delete", old_key_id or "<old key id>", "-f")),
+    ]
+
+
+def plan_remove(name: str, keep_key: bool) -> Plan:
+    if keep_key:
+        return [PlanStep(None, f"removes profile {name} and its stored key; runs no ibmcloud command")]
+    return [
+        PlanStep(None, _PRIVATE_LOGIN.format(f"profile {name}") + " (else your own session is used)"),
+        PlanStep(("login", "-r", "<region>")),
+        PlanStep(("iam", "api-key-delete", _profile_key_id(name) or "<key id>", "-f")),
+        PlanStep(None, f"then removes profile {name} and its stored key"),
+    ]
+
+
+def plan_api_key_list() -> Plan:
+    return [PlanStep(("iam", "api-keys", "--output", "json"))]
+
+
+def plan_api_key_delete(name_or_id: str) -> Plan:
+    return [
+        PlanStep(("iam", "api-keys", "--output", "json"), f"finds {name_or_id}"),
+        PlanStep(("iam", "api-key-delete", "<key id>", "-f"), "after you confirm (or with --yes)"),
+    ]
+
+
+def _profile_key_id(name: str) -> str | None:
+    from openscale_creds import store
+
+    with contextlib.suppress(CredsError):  # a plan shows what it can; the real run says what is wrong
+        found = store.ProfileStore(warn=lambda _message: None).find(name)
+        return found.api_key_id if found else None
+    return None
 
 
 def plan_target(group: str) -> Plan:
