@@ -96,6 +96,13 @@ def _root() -> click.Group:
         (["--shell", "cmd", "instance", "x", "-q"], ["--shell", "cmd", "-q", "instance", "x"]),
         # An unknown command is left for Click to report.
         (["instanse", "x", "--verbose"], ["instanse", "x", "--verbose"]),
+        # `exec` stops at COMMAND: what follows is COMMAND's, even without `--`.
+        (
+            ["exec", "-p", "x", "python", "--verbose", "--timeout", "3"],
+            ["exec", "-p", "x", "python", "--verbose", "--timeout", "3"],
+        ),
+        # ...while ours before COMMAND still move.
+        (["exec", "-p", "x", "-q", "python", "-q"], ["-q", "exec", "-p", "x", "python", "-q"]),
     ],
 )
 def test_global_options_are_moved_the_way_click_reads_tokens(args: list[str], expected: list[str]) -> None:

@@ -217,7 +217,12 @@ def move_global_options(root: click.Group, args: list[str]) -> list[str]:
         if sub is None:
             return args
         command, end = sub, end + 1
-    hoisted, rest = _split_global_options(_option_table(root), _option_table(command), args[end:])
+    # A command that stops reading options at its first argument (`exec COMMAND ARGS...`) leaves
+    # everything from there on alone: those are COMMAND's options, not ours.
+    interspersed = command.context_settings.get("allow_interspersed_args", True)
+    hoisted, rest = _split_global_options(
+        _option_table(root), _option_table(command), args[end:], interspersed=interspersed
+    )
     return [*args[:start], *hoisted, *args[start:end], *rest]
 
 
@@ -244,14 +249,18 @@ def _skip_options(options: dict[str, click.Option], args: list[str], i: int) -> 
 
 
 def _split_global_options(
-    root: dict[str, click.Option], leaf: dict[str, click.Option], args: list[str]
+    root: dict[str, click.Option],
+    leaf: dict[str, click.Option],
+    args: list[str],
+    *,
+    interspersed: bool = True,
 ) -> tuple[list[str], list[str]]:
     hoisted: list[str] = []
     rest: list[str] = []
     i = 0
     while i < len(args):
         arg = args[i]
-        if arg == "--":
+        if arg == "--" or (not interspersed and not arg.startswith("-")):
             rest += args[i:]
             break
         name = arg.split("=", 1)[0]
