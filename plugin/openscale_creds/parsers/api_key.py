@@ -24,6 +24,7 @@ holds a key.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ..errors import ParseError
@@ -79,24 +80,33 @@ def parse_api_key(text: str) -> ApiKey:
 
 
 def api_key_from_json(data: Any) -> ApiKey:
-    """One API-key object as `--output json` (and the `--file` key file) give it."""
+    """One API-key object as `--output json` (and the `--file` key file) give it; the key is required."""
+    key = key_from_json(data, COMMAND)
+    return dataclasses.replace(key, apikey=validate.api_key(key.apikey, COMMAND))
+
+
+def key_from_json(data: Any, command: str) -> ApiKey:
+    """One API-key object's fields, errors naming `command`; the key as given (None when absent or "").
+
+    `iam api-keys` lists these objects with ``"apikey": ""``: only `api_key_from_json` requires a value.
+    """
     if not isinstance(data, dict):
-        raise ParseError(COMMAND, "expected a JSON object")
-    name = _text(data, "name")
+        raise ParseError(command, "expected a JSON object")
+    name = _text(data, "name", command)
     if name is None:
-        raise ParseError(COMMAND, "the JSON object has no `name`")
+        raise ParseError(command, "the JSON object has no `name`")
     return ApiKey(
         name=name,
-        id=validate.key_id(_text(data, "id"), COMMAND),
-        apikey=validate.api_key(_text(data, "apikey"), COMMAND),
-        description=_text(data, "description"),
-        created_at=_text(data, "created_at"),
+        id=validate.key_id(_text(data, "id", command), command),
+        apikey=_text(data, "apikey", command),
+        description=_text(data, "description", command),
+        created_at=_text(data, "created_at", command),
         locked=_bool(data.get("locked")),
     )
 
 
-def _text(data: dict[str, Any], key: str) -> str | None:
-    return json_text(data.get(key), f"`{key}`", COMMAND)
+def _text(data: dict[str, Any], key: str, command: str) -> str | None:
+    return json_text(data.get(key), f"`{key}`", command)
 
 
 def _bool(value: object) -> bool | None:
