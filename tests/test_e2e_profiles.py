@@ -51,6 +51,24 @@ def setup(world: World, *extra: str, env: dict[str, str] | None = None, instance
     return done
 
 
+def log_in(world: World) -> None:
+    """Log the user's own session in, as `ibmcloud login` would. `setup` with IBMCLOUD_API_KEY logs in
+    a private session and leaves the user's untouched, so what runs in the user's session needs this."""
+    done = run_cli(["login"], env=api_env(world))
+    assert done.returncode == 0, done.stderr
+
+
+def delete_by_hand(world: World, key_id: str) -> None:
+    """`ibmcloud iam api-key-delete ID -f`, as the user would run it in their own session."""
+    log_in(world)
+    subprocess.run(
+        [str(FAKE_IBMCLOUD), "iam", "api-key-delete", key_id, "-f"],
+        env={**os.environ, **world.env()},
+        check=True,
+        capture_output=True,
+    )
+
+
 def created(world: World) -> list[list[str]]:
     return [argv for argv in world.argvs() if argv[:2] == ["iam", "api-key-create"]]
 
@@ -124,12 +142,7 @@ def test_new_key_replaces_the_working_key_and_deletes_the_old_one(world: World, 
 def test_a_stored_key_that_no_longer_works_is_replaced_and_said(world: World, tmp_path: Path) -> None:
     assert setup(world).returncode == 0
     old_id = profiles(world)["default"]["api_key_id"]
-    subprocess.run(
-        [str(FAKE_IBMCLOUD), "iam", "api-key-delete", old_id, "-f"],
-        env={**os.environ, **world.env()},
-        check=True,
-        capture_output=True,
-    )
+    delete_by_hand(world, old_id)
     done = setup(world)
     assert done.returncode == 0, done.stderr
     assert "no longer works" in done.stderr and "creating a new one" in done.stderr
@@ -310,7 +323,7 @@ def test_env_defaults_to_the_shell_named_by_the_shell_option(world: World, trick
 def test_env_of_a_missing_profile_exits_5_naming_setup(world: World) -> None:
     done = run_cli(["env", "-p", "nosuch"], env=world.env())
     assert done.returncode == 5
-    assert "no profile 'nosuch'" in done.stderr and "setup -p nosuch" in done.stderr
+    assert "no profile 'nosuch'" in done.stderr and "setup --instance NAME_OR_GUID -p nosuch" in done.stderr
     assert done.stdout == ""
 
 
@@ -469,12 +482,7 @@ def test_list_verify_says_ok_rejected_and_instance_gone(world: World, tmp_path: 
     assert setup(world, "-p", "dead").returncode == 0
     assert setup(world, "-p", "gone", "--out", str(tmp_path / "gone.json")).returncode == 0
     dead_id = profiles(world)["dead"]["api_key_id"]
-    subprocess.run(
-        [str(FAKE_IBMCLOUD), "iam", "api-key-delete", dead_id, "-f"],
-        env={**os.environ, **world.env()},
-        check=True,
-        capture_output=True,
-    )
+    delete_by_hand(world, dead_id)
     gone = json.loads((tmp_path / "gone.json").read_text(encoding="utf-8"))
     for name in ("instance_guid", "service_instance_id", "data_mart_id"):
         gone[name] = "00000000-0000-4000-8000-00000000dead"
@@ -527,12 +535,7 @@ def test_remove_of_a_key_already_gone_keeps_everything_and_names_keep_key(
 ) -> None:
     assert setup(world, "-p", "prod").returncode == 0
     key_id = profiles(world)["prod"]["api_key_id"]
-    subprocess.run(
-        [str(FAKE_IBMCLOUD), "iam", "api-key-delete", key_id, "-f"],
-        env={**os.environ, **world.env()},
-        check=True,
-        capture_output=True,
-    )
+    delete_by_hand(world, key_id)
     done = run_cli(["remove", "-p", "prod"], env=world.env())
     assert done.returncode == 5
     assert key_id in done.stderr and "--keep-key" in done.stderr and "nothing was removed" in done.stderr
@@ -545,6 +548,7 @@ def test_remove_of_a_key_already_gone_keeps_everything_and_names_keep_key(
 def test_remove_of_a_printed_key_deletes_it_with_the_users_session(world: World, tmp_path: Path) -> None:
     done = setup(world, "-p", "shown", "--out", "-", "--format", "json")
     key_id = json.loads(done.stdout)["api_key_id"]
+    log_in(world)
     removed = run_cli(["remove", "-p", "shown"], env=world.env())
     assert removed.returncode == 0, removed.stderr
     assert deleted_ids(world) == [key_id]
@@ -568,6 +572,7 @@ def test_api_key_list_marks_tracked_file_and_untracked_keys(world: World, tmp_pa
     assert setup(world, "-p", "prod").returncode == 0
     out = tmp_path / "c.yaml"
     assert setup(world, "-p", "files", "--out", str(out)).returncode == 0
+    log_in(world)
     made = run_cli(["api-key", "create", "by-hand", "--file", str(tmp_path / "k.json")], env=world.env())
     assert made.returncode == 0, made.stderr
     done = run_cli(["api-key", "list", "--format", "json"], env=world.env())
@@ -600,6 +605,7 @@ def test_api_key_delete_yes_deletes_and_drops_the_profile_that_held_it(world: Wo
     out = tmp_path / "c.json"
     assert setup(world, "-p", "files", "--out", str(out)).returncode == 0
     row = profiles(world)["files"]
+    log_in(world)
     done = run_cli(["api-key", "delete", row["api_key_name"], "--yes"], env=world.env())
     assert done.returncode == 0, done.stderr
     assert deleted_ids(world) == [row["api_key_id"]]
@@ -611,6 +617,7 @@ def test_api_key_delete_asks_at_a_terminal(world: World) -> None:
     pexpect = pytest.importorskip("pexpect")
     assert setup(world, "-p", "prod").returncode == 0
     key_id = profiles(world)["prod"]["api_key_id"]
+    log_in(world)
     env = {**os.environ, **world.env(), "OPENSCALE_CREDS_IBMCLOUD": str(FAKE_IBMCLOUD)}
     child = pexpect.spawn(
         str(INSTALLED), ["api-key", "delete", key_id], env=env, encoding="utf-8", echo=False, timeout=30
@@ -633,7 +640,7 @@ def test_api_key_delete_asks_at_a_terminal(world: World) -> None:
 
 
 def test_api_key_delete_of_an_unknown_key_exits_5(world: World) -> None:
-    run_cli(["login"], env=api_env(world))
+    log_in(world)
     done = run_cli(["api-key", "delete", "no-such-key", "--yes"], env=world.env())
     assert done.returncode == 5
 
@@ -678,12 +685,7 @@ def test_rotate_a_profile_whose_new_key_fails_verification_keeps_the_old_key(
 def test_verify_of_a_profile_whose_key_was_deleted_exits_4(world: World) -> None:
     assert setup(world, "-p", "prod").returncode == 0
     key_id = profiles(world)["prod"]["api_key_id"]
-    subprocess.run(
-        [str(FAKE_IBMCLOUD), "iam", "api-key-delete", key_id, "-f"],
-        env={**os.environ, **world.env()},
-        check=True,
-        capture_output=True,
-    )
+    delete_by_hand(world, key_id)
     done = run_cli(["verify", "-p", "prod"], env=world.env())
     assert done.returncode == 4
     assert "rejected" in done.stderr

@@ -1036,10 +1036,13 @@ def test_rotate_deletes_the_key_in_a_stale_side_file_removes_it_and_rotates(
 ) -> None:
     out = world.tmp / "creds.json"
     side = out.with_name(out.name + ".new")
+    # The side file stands for one an earlier rotate left: a profile of its own keeps the one that `out`
+    # gets (`default`) from tracking it, or from refusing another instance.
     if leftover == "a key for another instance":
-        stale = credentials_for(world, side, "--group", "AI Lab", instance=UNICODE_INSTANCE)
+        stale = credentials_for(world, side, "--group", "AI Lab", "-p", "stale", instance=UNICODE_INSTANCE)
     else:
-        stale = credentials_for(world, side)
+        stale = credentials_for(world, side, "-p", "stale")
+        log_in(world)  # setup with IBMCLOUD_API_KEY logs in a private session, never the user's
         deleted = run_fake(world, "iam", "api-key-delete", stale["api_key_id"], "-f")
         assert deleted.returncode == 0, deleted.stderr
     old = credentials_for(world, out)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import run_cli
-from openscale_creds.errors import ParseError, UsageError
+from openscale_creds.errors import KeyValueMissing, ParseError, UsageError
 from openscale_creds.models import INSTANCE_FIELDS, Account
 from openscale_creds.parsers import (
     KINDS,
@@ -812,6 +812,19 @@ def test_parse_api_key_refuses_a_result_without_a_key() -> None:
     for value in (None, "", "   "):
         with pytest.raises(ParseError, match="API key value"):
             parse_api_key(json.dumps({"name": "k", "id": "ApiKey-1", "apikey": value}))
+
+
+def test_an_api_key_answer_without_a_value_still_names_the_key_and_its_id_to_delete_it_by() -> None:
+    answers = [
+        _key_table("ID            ApiKey-1", "Name          k", "API Key       -"),
+        json.dumps({"name": "k", "id": "ApiKey-1", "apikey": ""}),
+        json.dumps({"name": "k", "id": "ApiKey-1"}),
+    ]
+    for text in answers:
+        with pytest.raises(KeyValueMissing, match="iam api-key-create") as caught:
+            parse_api_key(text)
+        key = caught.value.key
+        assert (key.name, key.id, key.apikey) == ("k", "ApiKey-1", None)
 
 
 def test_the_parse_command_exits_7_on_an_instance_without_a_guid_and_a_key_table_without_a_key() -> None:

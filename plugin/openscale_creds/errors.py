@@ -11,6 +11,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import ApiKey
 
 
 class ExitCode(IntEnum):
@@ -83,8 +87,18 @@ class ParseError(UnrecognisedOutput):
         shown = f": {line.strip()[:120]!r}" if line is not None else ""
         super().__init__(f"cannot read `ibmcloud {command}` output{where}{shown}: {message}")
         self.command = command
+        self.reason = message  # what was wrong, without the command and line it was found at
         self.line = line
         self.lineno = lineno
+
+
+class KeyValueMissing(ParseError):
+    """`iam api-key-create` answered without the new key's value: the key exists all the same. `key`
+    is what the answer did say (its name, and its ID when shown, to delete it by); never a value."""
+
+    def __init__(self, command: str, message: str, *, key: ApiKey, lineno: int | None = None):
+        super().__init__(command, message, lineno=lineno)
+        self.key = key
 
 
 class CommandFailed(CredsError):

@@ -18,15 +18,17 @@ object with `name`, `id`, `apikey`, `description`, `created_at`, `locked`.
 Empty values: a description shown as `-` (text) or `""` (JSON) and a missing one are all None.
 `Locked` other than true/false is None. A result must carry a name and the key itself
 (`validate.api_key`): output without them (`--file` moved the key into a file, a cut-off table) is
-unrecognised output, since the key exists only in it. Errors never quote a line of this output: it
-holds a key.
+unrecognised output, since the key exists only in it; without the key but with a name it is
+`KeyValueMissing`, which carries the name and ID so that the key can be deleted. Errors never quote
+a line of this output: it holds a key.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from ..errors import ParseError
+from ..errors import KeyValueMissing, ParseError
 from ..models import ApiKey
 from . import validate
 from .common import empty_to_none, json_text, kv_rows, open_output
@@ -68,35 +70,55 @@ def parse_api_key(text: str) -> ApiKey:
     key_name = empty_to_none(values.get("name"))
     if key_name is None:
         raise ParseError(COMMAND, "no `Name` row in the key table (with --file the key goes to the file)")
-    return ApiKey(
+    key = ApiKey(
         name=key_name,
         id=validate.key_id(empty_to_none(values.get("id")), COMMAND, lineno=linenos.get("id")),
-        apikey=validate.api_key(empty_to_none(values.get("apikey")), COMMAND, lineno=linenos.get("apikey")),
+        apikey=empty_to_none(values.get("apikey")),
         description=empty_to_none(values.get("description")),
         created_at=empty_to_none(values.get("created_at")),
         locked=_bool(values.get("locked")),
     )
+    return _with_value(key, linenos.get("apikey"))
 
 
 def api_key_from_json(data: Any) -> ApiKey:
-    """One API-key object as `--output json` (and the `--file` key file) give it."""
+    """One API-key object as `--output json` (and the `--file` key file) give it; the key is required."""
+    return _with_value(key_from_json(data, COMMAND))
+
+
+def _with_value(key: ApiKey, lineno: int | None = None) -> ApiKey:
+    """`key` when it carries its value; else `KeyValueMissing` holding the rest, so that whoever asked
+    for the key can delete it by its ID (`workflow.keys.create_key`)."""
+    try:
+        validate.api_key(key.apikey, COMMAND, lineno=lineno)
+    except ParseError as exc:
+        shown = dataclasses.replace(key, apikey=None)
+        raise KeyValueMissing(COMMAND, exc.reason, key=shown, lineno=lineno) from None
+    return key
+
+
+def key_from_json(data: Any, command: str) -> ApiKey:
+    """One API-key object's fields, errors naming `command`; the key as given (None when absent or "").
+
+    `iam api-keys` lists these objects with ``"apikey": ""``: only `api_key_from_json` requires a value.
+    """
     if not isinstance(data, dict):
-        raise ParseError(COMMAND, "expected a JSON object")
-    name = _text(data, "name")
+        raise ParseError(command, "expected a JSON object")
+    name = _text(data, "name", command)
     if name is None:
-        raise ParseError(COMMAND, "the JSON object has no `name`")
+        raise ParseError(command, "the JSON object has no `name`")
     return ApiKey(
         name=name,
-        id=validate.key_id(_text(data, "id"), COMMAND),
-        apikey=validate.api_key(_text(data, "apikey"), COMMAND),
-        description=_text(data, "description"),
-        created_at=_text(data, "created_at"),
+        id=validate.key_id(_text(data, "id", command), command),
+        apikey=_text(data, "apikey", command),
+        description=_text(data, "description", command),
+        created_at=_text(data, "created_at", command),
         locked=_bool(data.get("locked")),
     )
 
 
-def _text(data: dict[str, Any], key: str) -> str | None:
-    return json_text(data.get(key), f"`{key}`", COMMAND)
+def _text(data: dict[str, Any], key: str, command: str) -> str | None:
+    return json_text(data.get(key), f"`{key}`", command)
 
 
 def _bool(value: object) -> bool | None:

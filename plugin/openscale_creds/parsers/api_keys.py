@@ -18,31 +18,27 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..errors import ParseError
+from ..errors import ParseError, adding
 from ..models import ApiKey
-from .api_key import api_key_from_json
-from .common import extract_json, find_failure, numbered, strip_noise
+from .api_key import key_from_json
+from .common import open_output
 
 COMMAND = "iam api-keys"
 
 
 def parse_api_keys(text: str) -> tuple[ApiKey, ...]:
     """The JSON array `iam api-keys --output json` prints -> the keys, in its order."""
-    lines = strip_noise(numbered(text))
-    if not lines:
-        raise ParseError(COMMAND, "the output is empty")
-    failure = find_failure(text)
-    if failure is not None:
-        raise ParseError(COMMAND, f"the command failed: {failure.message}")
-    data = extract_json(text, COMMAND)
-    if not isinstance(data, list):
+    output = open_output(text, COMMAND)
+    if not output.is_json or not isinstance(output.value, list):
         raise ParseError(COMMAND, "expected a JSON array of API keys")
     keys = []
-    for number, item in enumerate(data, start=1):
+    for number, item in enumerate(output.value, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
             raise ParseError(COMMAND, f"entry {number} is not an API key object with a `name`")
-        key = api_key_from_json(item)
+        with adding(f" (entry {number})"):
+            key = key_from_json(item, COMMAND)
         if key.id is None:
             raise ParseError(COMMAND, f"entry {number} ({key.name}) has no `id`")
+        # The listing should never carry a value; one that does is not kept anywhere.
         keys.append(dataclasses.replace(key, apikey=None))
     return tuple(keys)

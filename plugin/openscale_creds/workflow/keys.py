@@ -22,6 +22,7 @@ from openscale_creds.errors import (
     CommandRejected,
     CredsError,
     Interrupted,
+    KeyValueMissing,
     NotLoggedIn,
     UnrecognisedOutput,
     UsageError,
@@ -94,12 +95,17 @@ def create_key(cli: IbmCloud, name: str, description: str, *, home: str | None =
         f" — a key named {name} may exist without its value having been saved: look for it with "
         "`ibmcloud iam api-keys` and delete it"
     )
-    with adding(orphan, unless=_NOT_SENT):
-        key = cli.create_api_key(name, description, home=home)
+    raw = None
+    try:
+        with adding(orphan, unless=(*_NOT_SENT, KeyValueMissing)):
+            key = cli.create_api_key(name, description, home=home)
+    except KeyValueMissing as exc:  # the parser refuses such an answer; the key it names exists
+        key, raw = exc.key, exc.raw
     if not key.apikey:
         error = UnrecognisedOutput(
             f"`ibmcloud iam api-key-create` answered without the value of the new API key {name}"
         )
+        error.raw = raw  # for the bug-report file: what ibmcloud printed instead
         error.message += discard_key(cli, key, home=home) if key.id else orphan
         raise error
     redact.register(key.apikey)
