@@ -160,7 +160,7 @@ def test_dry_run_setup_shows_each_command_in_order_and_where_the_key_goes(box: S
 
 
 def test_dry_run_quotes_for_the_chosen_shell(box: Sandbox) -> None:
-    text = dry(box, "instance", "x", "--group", "Open 'Scale' & co", shell="powershell")
+    text = dry(box, "instance", "x", "--group", "Open 'Scale' & co", "--field", "guid", shell="powershell")
 
     assert (
         text.splitlines()[-1] == "ibmcloud resource service-instances -g 'Open ''Scale'' & co' --output json"
