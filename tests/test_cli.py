@@ -215,7 +215,7 @@ def test_dry_run_ids_with_a_credentials_file_says_it_asks_iam(box: Sandbox) -> N
         (["exec", "-p", "prod", "--"], {}, "exec needs a COMMAND to run"),
         (["setup", "--instance", INSTANCE, "--new-key", "--reuse-key"], {}, "--new-key and --reuse-key"),
         (["setup", "--instance", INSTANCE, "--store", "vault"], {}, "--store"),
-        (["list", "--format", "yaml"], {}, "--format"),
+        (["list", "--format", "csv"], {}, "--format"),
         (["api-key", "list", "--format", "csv"], {}, "--format"),
         (["ids", "c.json", "--credentials", "c.json"], {}, "pass the credentials FILE once"),
         (["ids", "-p", "prod", "--instance", INSTANCE], {}, "-p NAME excludes --instance"),

@@ -57,7 +57,7 @@ def new_key_hint(creds: Credentials, path: Path | None) -> str:
 
     out = quote_posix(str(path)) if path is not None else "FILE"
     return (
-        f"create a new key with `openscale-creds setup --instance {creds.instance_guid} --out {out} --force`"
+        f"create a new key with `openscale-creds setup {creds.instance_guid} --out {out} --force`"
     )
 
 
