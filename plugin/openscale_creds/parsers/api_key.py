@@ -78,8 +78,9 @@ def parse_api_key(text: str) -> ApiKey:
     )
 
 
-def api_key_from_json(data: Any) -> ApiKey:
-    """One API-key object as `--output json` (and the `--file` key file) give it."""
+def api_key_from_json(data: Any, *, with_value: bool = True) -> ApiKey:
+    """One API-key object as `--output json` (and the `--file` key file) give it; `with_value=False`
+    for a listing's object, whose `apikey` is empty (and dropped if not)."""
     if not isinstance(data, dict):
         raise ParseError(COMMAND, "expected a JSON object")
     name = _text(data, "name")
@@ -88,7 +89,7 @@ def api_key_from_json(data: Any) -> ApiKey:
     return ApiKey(
         name=name,
         id=validate.key_id(_text(data, "id"), COMMAND),
-        apikey=validate.api_key(_text(data, "apikey"), COMMAND),
+        apikey=validate.api_key(_text(data, "apikey"), COMMAND) if with_value else None,
         description=_text(data, "description"),
         created_at=_text(data, "created_at"),
         locked=_bool(data.get("locked")),

@@ -16,8 +16,6 @@ value in `apikey`, which the listing should never carry, is dropped, never kept.
 
 from __future__ import annotations
 
-import dataclasses
-
 from ..errors import ParseError
 from ..models import ApiKey
 from .api_key import api_key_from_json
@@ -41,8 +39,8 @@ def parse_api_keys(text: str) -> tuple[ApiKey, ...]:
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
             raise ParseError(COMMAND, f"entry {number} is not an API key object with a `name`")
-        key = api_key_from_json(item)
+        key = api_key_from_json(item, with_value=False)
         if key.id is None:
             raise ParseError(COMMAND, f"entry {number} ({key.name}) has no `id`")
-        keys.append(dataclasses.replace(key, apikey=None))
+        keys.append(key)
     return tuple(keys)
