@@ -280,9 +280,8 @@ def test_env_defaults_to_the_format_of_the_shell_option(box: Sandbox, shell: str
 
 def click_command(*path: str) -> click.Command:
     """The Click command at `path`, as the lazy root builds it."""
-    from openscale_creds.cli import PROG, app
-
     import typer.main
+    from openscale_creds.cli import PROG, app
 
     command: click.Command = typer.main.get_command(app)
     for word in path:
@@ -360,7 +359,10 @@ def test_setup_takes_the_instance_as_its_argument_or_by_its_old_option(box: Sand
         (["setup"], "Missing argument 'NAME_OR_GUID'"),
         (["setup", "a", "--instance", "b"], "pass the instance once"),
         (["setup", INSTANCE, "--format", "env"], "--format env is a credentials format: it needs --out"),
-        (["setup", INSTANCE, "--out", "c.yaml", "--format", "text"], "with --out, --format is the credentials"),
+        (
+            ["setup", INSTANCE, "--out", "c.yaml", "--format", "text"],
+            "with --out, --format is the credentials",
+        ),
         (["rotate", "-p", "prod", "--format", "dotenv"], "--format dotenv converts a credentials FILE"),
         (["rotate", "c.json", "--format", "text"], "with a FILE, --format is the format to convert it to"),
         (["api-key", "create", "k", "--out", "a.json", "--file", "b.json"], "pass the file once"),

@@ -20,7 +20,15 @@ from conftest import run_cli
 from openscale_server import DATA_MART_ID, FAKE_APIKEY, FakeOpenScale, running_server
 
 # The documented shapes (README "Output formats"): the keys, in order.
-TARGET_KEYS = ["logged_in", "user", "account", "region", "resource_group", "resource_group_id", "api_endpoint"]
+TARGET_KEYS = [
+    "logged_in",
+    "user",
+    "account",
+    "region",
+    "resource_group",
+    "resource_group_id",
+    "api_endpoint",
+]
 DOCTOR_KEYS = ["ibmcloud", "version", *TARGET_KEYS]
 INSTANCE_KEYS = [
     "name",
@@ -69,7 +77,9 @@ IDS_KEYS = ["data_mart_id", "service_url", "api_version", "bindings", "subscript
 
 INSTANCE_RECORD = next(i for i in WORLD["instances"] if i["name"] == INSTANCE)
 PLAN_NAME = WORLD["plans"][INSTANCE_RECORD["resource_plan_id"]]
-GROUP_NAME = next(g["name"] for g in WORLD["resource_groups"] if g["id"] == INSTANCE_RECORD["resource_group_id"])
+GROUP_NAME = next(
+    g["name"] for g in WORLD["resource_groups"] if g["id"] == INSTANCE_RECORD["resource_group_id"]
+)
 
 
 @pytest.fixture
@@ -169,7 +179,9 @@ def test_instance_json_has_every_documented_field_with_plan_and_group_named(worl
 
 
 @pytest.mark.parametrize(("field", "expected"), [("plan", PLAN_NAME), ("resource_group", GROUP_NAME)])
-def test_instance_field_plan_and_resource_group_print_the_names(world: World, field: str, expected: str) -> None:
+def test_instance_field_plan_and_resource_group_print_the_names(
+    world: World, field: str, expected: str
+) -> None:
     env = logged_in(world)
     before = len(world.calls())
 

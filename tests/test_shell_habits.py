@@ -125,9 +125,7 @@ def test_quiet_drops_the_progress_lines_and_keeps_the_data(box: Sandbox, where: 
     # Each run its own profile: the second would otherwise replace the first's printed key, and say so.
     loud = box.run([*command, "-p", "loud"], env=KEY_ENV)
     quiet_command = [*command, "-p", "quiet"]
-    quiet = box.run(
-        ["-q", *quiet_command] if where == "before" else [*quiet_command, "--quiet"], env=KEY_ENV
-    )
+    quiet = box.run(["-q", *quiet_command] if where == "before" else [*quiet_command, "--quiet"], env=KEY_ENV)
 
     assert loud.returncode == quiet.returncode == 0, quiet.stderr
     assert "Retrieving" not in loud.stderr and loud.stderr.strip()  # progress lines were there

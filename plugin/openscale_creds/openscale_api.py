@@ -593,9 +593,7 @@ def _dead_key_hint(origin: TokenOrigin | None) -> str:
     if origin is None or not origin.stored_key:
         return "the key is deleted, disabled or from another account; `ibmcloud iam api-keys` lists your keys"
     if origin.profile is not None:
-        command = origin.command(
-            "setup", origin.instance_guid or "NAME_OR_GUID", "-p", origin.profile
-        )
+        command = origin.command("setup", origin.instance_guid or "NAME_OR_GUID", "-p", origin.profile)
         return f"the key is deleted, disabled or from another account; store a new one: `{command}`"
     command = origin.command(
         "setup",

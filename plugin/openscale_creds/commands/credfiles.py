@@ -271,7 +271,9 @@ def _check_rotate_format(fmt: str | None, *, file_given: bool) -> None:
     from openscale_creds.errors import UsageError
 
     if file_given and fmt == "text":
-        raise UsageError("--format text is for rotate -p; with a FILE, --format is the format to convert it to")
+        raise UsageError(
+            "--format text is for rotate -p; with a FILE, --format is the format to convert it to"
+        )
     if not file_given and fmt not in (None, "text", "json", "yaml"):
         raise UsageError(
             f"--format {fmt} converts a credentials FILE: pass the FILE "
