@@ -73,16 +73,19 @@ class FakeCloud:
         session: Any = None,
         after_sso: Any = None,
         group_ids: Mapping[str, str] | None = None,
+        described: Sequence[Any] = (),
     ) -> None:
         """`session`: what `target` returns until a login (default: logged in); `after_sso`: the
         session `login_sso` leaves (default: logged in); `group_ids`: group name -> ID, for `-g NAME`
-        (the JSON listing names an instance's group only by its ID)."""
+        (the JSON listing names an instance's group only by its ID); `described`: the instances as
+        the text view shows them (plan and group named), for `describe_instance`."""
         from openscale_creds.models import Account, Target
 
         self.instances = list(instances)
         self.new_keys = list(new_keys)
         self.fail = dict(fail or {})
         self.group_ids = dict(group_ids or {})
+        self.described = list(described)
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.created: list[Any] = []
         self.deleted: list[str] = []
@@ -171,6 +174,12 @@ class FakeCloud:
         self._record("show_instance", guid_or_crn, location=location, home=home)
         self._require_session(home)
         return [i for i in self.instances if guid_or_crn in (i.guid, i.crn)]
+
+    def describe_instance(self, guid_or_crn: str, *, home: str | None = None) -> list[Any]:
+        """`resource service-instance ID` as text: what `described` holds for that ID."""
+        self._record("describe_instance", guid_or_crn, home=home)
+        self._require_session(home)
+        return [i for i in self.described if guid_or_crn in (i.guid, i.crn)]
 
     def list_instances(
         self,

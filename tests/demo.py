@@ -53,8 +53,8 @@ def main() -> int:
         with_key = {**env, "IBMCLOUD_API_KEY": world["apikeys"][0]["apikey"]}
         print("$ export IBMCLOUD_API_KEY=...   # the demo world's fake key", flush=True)
         steps = [
-            (with_key, ["setup", "--instance", INSTANCE, "--group", "Default"]),
-            (with_key, ["setup", "--instance", INSTANCE, "--group", "Default"]),  # reused: no new key
+            (with_key, ["setup", INSTANCE, "--group", "Default"]),
+            (with_key, ["setup", INSTANCE, "--group", "Default"]),  # reused: no new key
             (env, ["list"]),
             (env, ["exec", "--", "python", "-c", CHILD]),
             (env, ["api-key", "list"]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from _e2e import DEMO_KEY, INSTANCE
 from _sandbox import Run, Sandbox
@@ -160,7 +161,7 @@ def test_dry_run_setup_shows_each_command_in_order_and_where_the_key_goes(box: S
 
 
 def test_dry_run_quotes_for_the_chosen_shell(box: Sandbox) -> None:
-    text = dry(box, "instance", "x", "--group", "Open 'Scale' & co", shell="powershell")
+    text = dry(box, "instance", "x", "--group", "Open 'Scale' & co", "--field", "guid", shell="powershell")
 
     assert (
         text.splitlines()[-1] == "ibmcloud resource service-instances -g 'Open ''Scale'' & co' --output json"
@@ -215,7 +216,7 @@ def test_dry_run_ids_with_a_credentials_file_says_it_asks_iam(box: Sandbox) -> N
         (["exec", "-p", "prod", "--"], {}, "exec needs a COMMAND to run"),
         (["setup", "--instance", INSTANCE, "--new-key", "--reuse-key"], {}, "--new-key and --reuse-key"),
         (["setup", "--instance", INSTANCE, "--store", "vault"], {}, "--store"),
-        (["list", "--format", "yaml"], {}, "--format"),
+        (["list", "--format", "csv"], {}, "--format"),
         (["api-key", "list", "--format", "csv"], {}, "--format"),
         (["ids", "c.json", "--credentials", "c.json"], {}, "pass the credentials FILE once"),
         (["ids", "-p", "prod", "--instance", INSTANCE], {}, "-p NAME excludes --instance"),
@@ -272,3 +273,114 @@ def test_env_defaults_to_the_format_of_the_shell_option(box: Sandbox, shell: str
     text = dry(box, "env", "-p", "prod", shell=shell)
 
     assert f"profile prod as {fmt}" in text
+
+
+# --- the option rule: one name for one thing -------------------------------------------------------
+
+
+def click_command(*path: str) -> click.Command:
+    """The Click command at `path`, as the lazy root builds it."""
+    import typer.main
+    from openscale_creds.cli import PROG, app
+
+    command: click.Command = typer.main.get_command(app)
+    for word in path:
+        assert isinstance(command, click.Group)
+        found = command.get_command(click.Context(command, info_name=PROG), word)
+        assert found is not None, path
+        command = found
+    return command
+
+
+def format_choices(*path: str) -> tuple[str, ...]:
+    (option,) = [p for p in click_command(*path).params if "--format" in getattr(p, "opts", ())]
+    assert isinstance(option.type, click.Choice)
+    return tuple(option.type.choices)
+
+
+REPORT_COMMANDS = [
+    ("doctor",),
+    ("login",),
+    ("target",),
+    ("instance",),
+    ("ids",),
+    ("verify",),
+    ("list",),
+    ("api-key", "list"),
+]
+
+
+@pytest.mark.parametrize("path", REPORT_COMMANDS, ids=" ".join)
+def test_every_command_that_prints_data_takes_the_same_output_formats(path: tuple[str, ...]) -> None:
+    assert format_choices(*path) == ("text", "json", "yaml")
+
+
+def test_where_credentials_are_written_format_also_takes_the_credentials_formats() -> None:
+    from openscale_creds.choices import CREDENTIAL_FORMATS
+
+    assert format_choices("env") == CREDENTIAL_FORMATS
+    for path in (("setup",), ("rotate",)):
+        assert set(format_choices(*path)) == {"text", *CREDENTIAL_FORMATS}
+    assert format_choices("api-key", "create") == ("json", "yaml")
+
+
+@pytest.mark.parametrize(
+    ("path", "hidden"),
+    [(("setup",), "--instance"), (("api-key", "create"), "--file"), (("ids",), "--credentials")],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else v,
+)
+def test_old_spellings_are_hidden_from_help_and_the_plugin_metadata(
+    box: Sandbox, path: tuple[str, ...], hidden: str
+) -> None:
+    from openscale_creds import plugin_metadata
+
+    done = box.run_here([*path, "--help"])
+    metadata = plugin_metadata.build_metadata(click_command())
+    (entry,) = [c for c in metadata["Commands"] if f"{c['Namespace']} {c['Name']}".endswith(" ".join(path))]
+
+    assert done.returncode == 0
+    assert hidden not in done.stdout
+    assert hidden not in entry["Usage"]
+    flags = {f["Name"]: f["Hidden"] for f in entry["Flags"]}
+    assert flags[hidden.lstrip("-")] is True
+
+
+def test_setup_takes_the_instance_as_its_argument_or_by_its_old_option(box: Sandbox) -> None:
+    new = dry(box, "setup", INSTANCE, "--group", "Default")
+    old = dry(box, "setup", "--instance", INSTANCE, "--group", "Default")
+
+    assert f"'{INSTANCE}' is matched exactly" in new
+    assert old.splitlines()[:-3] == new.splitlines()[:-3]  # the key's default name holds the time
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["setup"], "Missing argument 'NAME_OR_GUID'"),
+        (["setup", "a", "--instance", "b"], "pass the instance once"),
+        (["setup", INSTANCE, "--format", "env"], "--format env is a credentials format: it needs --out"),
+        (
+            ["setup", INSTANCE, "--out", "c.yaml", "--format", "text"],
+            "with --out, --format is the credentials",
+        ),
+        (["rotate", "-p", "prod", "--format", "dotenv"], "--format dotenv converts a credentials FILE"),
+        (["rotate", "c.json", "--format", "text"], "with a FILE, --format is the format to convert it to"),
+        (["api-key", "create", "k", "--out", "a.json", "--file", "b.json"], "pass the file once"),
+        (["api-key", "create", "k", "--format", "text"], "--format"),
+        (["doctor", "--format", "env"], "--format"),
+    ],
+)
+def test_the_option_rule_is_checked_before_anything_runs(box: Sandbox, args: list[str], message: str) -> None:
+    done = box.run_here(args, env=KEY_ENV)
+
+    usage_error(done, message)
+
+
+def test_instance_asks_for_the_names_only_when_it_prints_them(box: Sandbox) -> None:
+    by_guid = dry(box, "instance", INSTANCE, "--field", "guid")
+    by_plan = dry(box, "instance", INSTANCE, "--field", "plan")
+    whole = dry(box, "instance", INSTANCE, "--format", "json")
+
+    named = "ibmcloud resource service-instance '<instance guid>'"
+    assert named not in by_guid
+    assert by_plan.splitlines()[-1] == named == whole.splitlines()[-1]

@@ -323,7 +323,10 @@ def test_env_defaults_to_the_shell_named_by_the_shell_option(world: World, trick
 def test_env_of_a_missing_profile_exits_5_naming_setup(world: World) -> None:
     done = run_cli(["env", "-p", "nosuch"], env=world.env())
     assert done.returncode == 5
-    assert "no profile 'nosuch'" in done.stderr and "setup --instance NAME_OR_GUID -p nosuch" in done.stderr
+    assert (
+        "no profile 'nosuch'" in done.stderr
+        and "`openscale-creds setup NAME_OR_GUID -p nosuch`" in done.stderr
+    )
     assert done.stdout == ""
 
 

@@ -225,7 +225,7 @@ def dormant(where: str, line: str, root: click.Group) -> bool:
 def test_the_source_names_commands_in_its_messages() -> None:
     found = {line for _where, line in source_commands()}
     # The scan sees the messages this issue is about; if these vanish the scan is broken, not the code.
-    assert any(line.startswith("openscale-creds setup --instance") for line in found), found
+    assert any(line.startswith("openscale-creds setup <GUID or name> --out") for line in found), found
     assert any(line.startswith("ibmcloud iam api-key-delete") for line in found), found
 
 
@@ -262,7 +262,7 @@ def test_every_option_a_message_names_in_backticks_belongs_to_some_command() -> 
 @pytest.mark.parametrize(
     ("line", "wrong"),
     [
-        ("openscale-creds setup --force", "needs --instance"),
+        ("openscale-creds setup --force", "needs 1 argument"),
         ("openscale-creds rotate --old-key K", "has no option --old-key"),
         ("openscale-creds frobnicate", "has no command"),
         ("openscale-creds target", "needs 1 argument"),
@@ -280,7 +280,8 @@ def test_the_checker_catches_the_kinds_of_bad_hint_the_issue_found(line: str, wr
 def test_the_checker_accepts_the_hints_that_work() -> None:
     root = app_command()
     for line in (
-        "openscale-creds setup --instance 9fd067c6-8e7c-4f7d-ae85-3621be2100ea --out creds.yaml --force",
+        "openscale-creds setup 9fd067c6-8e7c-4f7d-ae85-3621be2100ea --out creds.yaml --force",
+        "openscale-creds api-key create k1 --file key.json",
         "openscale-creds instance openscale-dup --group 'AI Lab'",
         "openscale-creds --timeout 5 login --sso",
         "openscale-creds target GROUP",
@@ -364,7 +365,7 @@ def test_rotate_of_a_rejected_key_names_the_same_working_setup(world: World, tmp
 
     assert done.returncode == 4, done.stderr
     lines = assert_hints_are_real(done.stderr, "rotate")
-    assert any(line.startswith("openscale-creds setup --instance") for line in lines), done.stderr
+    assert any(line.startswith("openscale-creds setup 9fd067c6") for line in lines), done.stderr
 
 
 def test_an_ambiguous_name_suggests_the_group_option_the_instance_command_has(world: World) -> None:

@@ -303,7 +303,7 @@ def test_a_dead_key_from_a_credentials_file_points_to_a_new_file_not_to_login_or
 
     assert caught.value.hint is not None
     assert caught.value.hint.endswith(
-        f"`openscale-creds setup --instance {DATA_MART_ID} --out 'my creds.json' --force`"
+        f"`openscale-creds setup {DATA_MART_ID} --out 'my creds.json' --force`"
     ), "quoted so that it works when pasted"
     assert "login" not in str(caught.value) and "rotate" not in str(caught.value)
 

@@ -170,7 +170,7 @@ def test_a_profile_whose_file_is_gone_says_so_and_how_to_store_a_key_again(tmp_p
     profiles.save(Profile.from_credentials("prod", CREDS, store.in_file(tmp_path / "gone.yaml")))
     with pytest.raises(errors.NotFound, match="no longer exists") as caught:
         profiles.credentials("prod")
-    assert "setup --instance NAME_OR_GUID -p prod" in str(caught.value)
+    assert "`openscale-creds setup NAME_OR_GUID -p prod`" in str(caught.value)
 
 
 def test_a_key_that_was_printed_and_not_kept_cannot_be_read_and_the_error_says_why(tmp_path: Path) -> None:
@@ -496,7 +496,7 @@ def test_the_earlier_releases_credentials_yaml_becomes_the_default_profile_said_
         ("default", GUID, f"file {legacy}")
     ]
     assert first.stderr.count("took over") == 1 and str(legacy) in first.stderr
-    assert "setup --instance NAME_OR_GUID -p default" in first.stderr
+    assert "`openscale-creds setup NAME_OR_GUID -p default`" in first.stderr
 
     second = store_call("result = store.ProfileStore().credentials('default').apikey")
     assert json.loads(second.stdout) == {"ok": KEY}

@@ -12,10 +12,15 @@ from typing import Literal, get_args
 Shell = Literal["posix", "cmd", "bat", "powershell", "powershell5"]
 SHELLS: tuple[Shell, ...] = get_args(Shell)
 
-# `instance` and `ids`
+# `--format` of every command that prints a report (README "The option rule"): text for people,
+# json and yaml the same one document for programs.
 OUTPUT_FORMATS = ("text", "json", "yaml")
-# = credentials.FORMATS: the credential file formats of `setup` and `rotate`
+# = credentials.FORMATS: `--format` where the output IS credentials (`env`, `setup --out`, `rotate FILE`)
 CREDENTIAL_FORMATS = ("yaml", "json", "env", "powershell", "cmd", "fish", "dotenv")
+# `setup` and `rotate`: the credentials' format where a file is named (`--out`, FILE), else the report's
+SETUP_FORMATS = ("text", *CREDENTIAL_FORMATS)
+# `api-key create`: its output is the key record, which ibmcloud reads as JSON; no text form
+KEY_RECORD_FORMATS = ("json", "yaml")
 # = models.INSTANCE_FIELDS: `instance --field`
 INSTANCE_FIELDS = (
     "name",

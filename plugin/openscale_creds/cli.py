@@ -32,7 +32,7 @@ from typer.core import TyperGroup
 from typer.models import CommandInfo
 
 from openscale_creds import __version__
-from openscale_creds.choices import SHELLS
+from openscale_creds.choices import OUTPUT_FORMATS, SHELLS
 from openscale_creds.errors import CredsError, ExitCode, ReaderGone, UnrecognisedOutput, UsageError
 
 if TYPE_CHECKING:
@@ -467,6 +467,15 @@ ProfileOpt = Annotated[
         autocompletion=complete_profile,
     ),
 ]
+FormatOpt = Annotated[
+    str,
+    choice_option(
+        "--format",
+        OUTPUT_FORMATS,
+        "Output format: {choices} (json and yaml: one document on stdout).",
+        metavar="FORMAT",
+    ),
+]
 CredentialsFileArg = Annotated[
     Path | None,
     typer.Argument(help="Credentials file (default: the profile, see -p)."),
@@ -552,6 +561,35 @@ def json_text(data: Any) -> str:
     import json
 
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def yaml_text(data: Any) -> str:
+    """The same document as `json_text`, in YAML (keys in their order, non-ASCII kept)."""
+    import yaml
+
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def mapping_text(data: dict[str, Any]) -> str:
+    """A flat mapping as aligned `key: value` lines (None as nothing), the text view of a record."""
+    width = max(len(k) for k in data) + 2
+    return "".join(f"{k + ':':<{width}}{'' if v is None else v}\n" for k, v in data.items())
+
+
+def render_document(data: Any, fmt: str, text: Callable[[], str] | None = None) -> str:
+    """`data` in an output `--format`: json or yaml (one document), else `text()` (default: the
+    `key: value` lines of a flat mapping)."""
+    if fmt == "json":
+        return json_text(data)
+    if fmt == "yaml":
+        return yaml_text(data)
+    return text() if text is not None else mapping_text(data)
+
+
+def report_format(fmt: str | None) -> str | None:
+    """The structured format a command that reports on stderr in text prints its one document in
+    (json or yaml), or None for text: that command's stdout then stays as it was, empty."""
+    return fmt if fmt in ("json", "yaml") else None
 
 
 # --- the commands --------------------------------------------------------------------------------

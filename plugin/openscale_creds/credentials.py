@@ -440,8 +440,8 @@ def _parse_yaml(text: str) -> Any:
         raise _too_long_number("YAML") from None
 
 
-# A whole `setup` (its required --instance included), so the hint works when pasted.
-_SETUP_AGAIN = "`openscale-creds setup --instance <GUID or name> --out FILE --force`"
+# A whole `setup` (its instance included), so the hint works when pasted.
+_SETUP_AGAIN = "`openscale-creds setup <GUID or name> --out FILE --force`"
 
 
 def _too_deep(kind: str) -> errors.UsageError:

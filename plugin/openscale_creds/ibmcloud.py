@@ -110,6 +110,8 @@ class IbmCloud(Protocol):
     def show_instance(
         self, guid_or_crn: str, *, location: str | None = None, home: str | None = None
     ) -> list[ServiceInstance]: ...
+    # The text view of one instance: the only output naming its plan and resource group.
+    def describe_instance(self, guid_or_crn: str, *, home: str | None = None) -> list[ServiceInstance]: ...
     def list_instances(
         self,
         *,
@@ -163,6 +165,12 @@ def show_instance_args(guid_or_crn: str, location: str | None = None) -> list[st
     if location:
         args += ["--location", validate_name("location", location)]
     return [*args, "--output", "json"]
+
+
+def describe_instance_args(guid_or_crn: str) -> list[str]:
+    """`resource service-instance ID` as text: its `Service Plan Name:` and `Resource Group Name:`
+    rows name what the JSON gives only by ID (`resource_plan_id`, `resource_group_id`; reference §4.2)."""
+    return ["resource", "service-instance", validate_name("instance name", guid_or_crn)]
 
 
 def list_instances_args(
@@ -344,6 +352,14 @@ class IbmCloudCli:
             show_instance_args(guid_or_crn, location),
             parse_instances,
             step=f"looking up service instance {guid_or_crn!r}",
+            home=home,
+        )
+
+    def describe_instance(self, guid_or_crn: str, *, home: str | None = None) -> list[ServiceInstance]:
+        return self._call(
+            describe_instance_args(guid_or_crn),
+            parse_instances,
+            step=f"naming the plan and resource group of service instance {guid_or_crn!r}",
             home=home,
         )
 

@@ -92,7 +92,7 @@ _ROOT_HINT = "pass the service root as --service-url, e.g. https://api.aiopensca
 class TokenOrigin:
     """Where the bearer token came from, so that a rejection's hint names a command that fixes it.
 
-    The default is the `ibmcloud` session (`ids --instance`); a credentials file (`ids --credentials`)
+    The default is the `ibmcloud` session (`ids --instance`); a credentials file (`ids FILE`)
     is named with the instance it is for, because the fix for a dead key is a new file.
     """
 
@@ -593,13 +593,10 @@ def _dead_key_hint(origin: TokenOrigin | None) -> str:
     if origin is None or not origin.stored_key:
         return "the key is deleted, disabled or from another account; `ibmcloud iam api-keys` lists your keys"
     if origin.profile is not None:
-        command = origin.command(
-            "setup", "--instance", origin.instance_guid or "NAME_OR_GUID", "-p", origin.profile
-        )
+        command = origin.command("setup", origin.instance_guid or "NAME_OR_GUID", "-p", origin.profile)
         return f"the key is deleted, disabled or from another account; store a new one: `{command}`"
     command = origin.command(
         "setup",
-        "--instance",
         origin.instance_guid or "NAME_OR_GUID",
         "--out",
         origin.credentials_file or "FILE",

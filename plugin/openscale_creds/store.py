@@ -248,7 +248,7 @@ class ProfileStore:
             raise errors.NotFound(
                 f"no profile {name!r}",
                 hint=f"`openscale-creds list` shows the profiles; "
-                f"`openscale-creds setup --instance NAME_OR_GUID -p {name}` makes it",
+                f"`openscale-creds setup NAME_OR_GUID -p {name}` makes it",
             )
         return found
 
@@ -262,7 +262,7 @@ class ProfileStore:
         there any more, `errors.Refused` (exit 10) when the keychain refuses or is unreachable."""
         where = profile.secret
         name = profile.name
-        again = f"run `openscale-creds setup --instance NAME_OR_GUID -p {name}` to store a key again"
+        again = f"run `openscale-creds setup NAME_OR_GUID -p {name}` to store a key again"
         if where.kind == "keychain":
             keychain = self._find_keychain()
             if keychain is None:
@@ -566,7 +566,7 @@ class ProfileStore:
         self._warn(
             f"took over {legacy}, written by an earlier openscale-creds, as profile "
             f"{DEFAULT_PROFILE!r}; its key stays in that file "
-            f"(`openscale-creds setup --instance NAME_OR_GUID -p {DEFAULT_PROFILE}` stores one in the "
+            f"(`openscale-creds setup NAME_OR_GUID -p {DEFAULT_PROFILE}` stores one in the "
             "keychain instead)"
         )
 
@@ -640,7 +640,7 @@ def _read_json(path: Path, what: str) -> dict[str, Any] | None:
 def _damaged(path: Path, why: str) -> errors.Refused:
     return errors.Refused(
         f"cannot use {path}: {why}",
-        hint="repair it, or move it aside and run `openscale-creds setup --instance NAME_OR_GUID` again",
+        hint="repair it, or move it aside and run `openscale-creds setup NAME_OR_GUID` again",
     )
 
 

@@ -7,49 +7,80 @@ from typing import Annotated
 
 import typer
 
-from openscale_creds.cli import PROG, choice_option, dry_run, json_text, settings
+from openscale_creds.choices import KEY_RECORD_FORMATS
+from openscale_creds.cli import PROG, FormatOpt, choice_option, dry_run, render_document, settings
 
 
 def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Name of the new API key.")],
     description: Annotated[str, typer.Option("--description", help="Description of the key.")] = "",
-    file: Annotated[
-        Path | None,
-        typer.Option("--file", metavar="FILE", help="Write the key record as JSON to FILE (0600)."),
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out", metavar="FILE|-", help="Write the key record as JSON to FILE (0600); - or none: stdout."
+        ),
     ] = None,
+    # The earlier spelling of --out, kept for scripts (a file that is written is --out everywhere).
+    old_file: Annotated[Path | None, typer.Option("--file", metavar="FILE", hidden=True)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+    fmt: Annotated[
+        str,
+        choice_option(
+            "--format",
+            KEY_RECORD_FORMATS,
+            "What is printed: {choices} (the record; a file written is always JSON, as ibmcloud reads it).",
+            metavar="FORMAT",
+        ),
+    ] = "json",
 ) -> None:
     """Create an API key; the key is shown once, so store it now."""
     from openscale_creds.ui import check_stdout_for_secret, emit, emit_secret
     from openscale_creds.workflow.keys import create_api_key
     from openscale_creds.workflow.plans import plan_api_key_create
 
+    file = _out_file(out, old_file)
     desc = description or f"created by {PROG}"
     if dry_run(ctx, lambda: plan_api_key_create(name, desc)):
         return
     cloud, ui = settings(ctx).connect()
-    hint = "pass --file FILE to save the key in a file instead"
+    hint = "pass --out FILE to save the key in a file instead"
+
+    def printed(text: str) -> None:
+        if fmt != "json":  # the workflow hands over the record as JSON, the form of its file
+            import json
+
+            text = render_document(json.loads(text), fmt)
+        emit_secret(text, hint=hint)
+
     record = create_api_key(
         cloud,
         name,
         desc,
         file=file,
         force=force,
-        write_stdout=lambda text: emit_secret(text, hint=hint),
+        write_stdout=printed,
         check_stdout=lambda: check_stdout_for_secret(hint=hint),
     )
     if file is None:
         ui.warn("store this key now: it cannot be retrieved again")
     else:
         public = {k: v for k, v in record.items() if k != "apikey"}
-        emit(json_text({**public, "file": str(file)}))
+        emit(render_document({**public, "file": str(file)}, fmt))
 
 
-def list_(
-    ctx: typer.Context,
-    fmt: Annotated[str, choice_option("--format", ("text", "json"), "{choices}.")] = "text",
-) -> None:
+def _out_file(out: str | None, old_file: Path | None) -> Path | None:
+    """The file to write the key to, None for stdout: `--out FILE`, or its old spelling `--file`."""
+    from openscale_creds.errors import UsageError
+
+    if out is not None and old_file is not None:
+        raise UsageError("pass the file once (--file is the old spelling of --out)")
+    if old_file is not None:
+        return old_file
+    return None if out in (None, "-") else Path(str(out))
+
+
+def list_(ctx: typer.Context, fmt: FormatOpt = "text") -> None:
     """List your API keys, marking those held by a profile or file."""
     from openscale_creds import store
     from openscale_creds.ui import emit
@@ -60,7 +91,7 @@ def list_(
         return
     cloud, ui = settings(ctx).connect()
     rows = list_keys(cloud, store.ProfileStore(warn=ui.warn))
-    emit(json_text(keys_document(rows)) if fmt == "json" else keys_text(rows))
+    emit(render_document(keys_document(rows), fmt, lambda: keys_text(rows)))
 
 
 def delete(

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from openscale_creds.choices import ID_FIELDS, INSTANCE_FIELDS, OUTPUT_FORMATS
-from openscale_creds.cli import LocationOpt, ProfileOpt, choice_option, dry_run, json_text, settings
+from openscale_creds.choices import ID_FIELDS, INSTANCE_FIELDS
+from openscale_creds.cli import (
+    FormatOpt,
+    LocationOpt,
+    ProfileOpt,
+    choice_option,
+    dry_run,
+    render_document,
+    settings,
+)
 
 if TYPE_CHECKING:
+    from openscale_creds.models import ServiceInstance
     from openscale_creds.workflow.plans import Plan
 
-FormatOpt = Annotated[str, choice_option("--format", OUTPUT_FORMATS, "{choices}.")]
+# Fields the JSON lookups give only by ID; naming them costs one more call (`with_names`). Kept
+# here too so that `--field guid` imports nothing more to know it does not need that call.
+NAMED_FIELDS = ("plan", "resource_group")
 
 
 def instance(
@@ -40,17 +51,20 @@ def instance(
     """Resolve exactly one service instance and print its normalised fields.
 
     A GUID or CRN is found in any resource group; a name is matched exactly in --group, or in every
-    group of the account (never in whatever the ibmcloud session happens to target).
+    group of the account (never in whatever the ibmcloud session happens to target). The plan and
+    resource group names take one more ibmcloud call, made only when they are printed.
     """
     from openscale_creds.models import as_dict
     from openscale_creds.ui import emit
     from openscale_creds.workflow.instances import resolve_instance
 
+    names = field is None or field in NAMED_FIELDS
+
     def plan() -> Plan:
         # Imported only for --dry-run: scripts call `instance --field guid` in loops.
         from openscale_creds.workflow.plans import plan_instance
 
-        return plan_instance(name_or_id, location, group)
+        return plan_instance(name_or_id, location, group, names=names)
 
     if dry_run(ctx, plan):
         return
@@ -58,11 +72,30 @@ def instance(
     found = resolve_instance(
         cloud, name_or_id, location=location, group=group, narrowing=("--group", "--location")
     )
+    if names:
+        from openscale_creds.workflow.instances import with_names
+
+        found = with_names(cloud, found)
     data = as_dict(found)
     if field is not None:
-        emit(f"{'' if data[field] is None else data[field]}\n")
+        emit(f"{field_value(found, data[field], field)}\n")
     else:
-        emit(render_mapping(data, fmt))
+        emit(render_document(data, fmt))
+
+
+def field_value(found: ServiceInstance, value: str | None, field: str) -> str:
+    """What `--field` prints: a value, never an empty line that `$(...)` would take for one."""
+    if value is not None:
+        return value
+    from openscale_creds.errors import NotFound
+
+    if field in NAMED_FIELDS:
+        hint = f"ibmcloud did not name it; `--field {field}_id` gives its ID"
+    elif field == "url":
+        hint = f"only OpenScale instances have one; this is a {found.service_name or 'other'} instance"
+    else:
+        hint = "ibmcloud reported none for this instance"
+    raise NotFound(f"service instance {found.name!r} has no {field}", hint=hint)
 
 
 def ids(
@@ -121,19 +154,6 @@ def ids(
     result = read_ids(lambda: cfg.connect()[0], opts)
     if field is not None:
         emit(openscale_api.ids_field(result, field) + "\n")
-    elif fmt == "text":
-        emit(openscale_api.render_ids_text(result))
     else:
-        emit(render_mapping(openscale_api.ids_to_document(result), fmt))
-
-
-def render_mapping(data: Any, fmt: str) -> str:
-    """`data` as json, yaml, or `key: value` text lines."""
-    if fmt == "json":
-        return json_text(data)
-    if fmt == "yaml":
-        import yaml
-
-        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    width = max(len(k) for k in data) + 2
-    return "".join(f"{k + ':':<{width}}{'' if v is None else v}\n" for k, v in data.items())
+        document = openscale_api.ids_to_document(result)
+        emit(render_document(document, fmt, lambda: openscale_api.render_ids_text(result)))

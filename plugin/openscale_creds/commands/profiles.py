@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from openscale_creds.choices import CREDENTIAL_FORMATS
-from openscale_creds.cli import ProfileOpt, choice_option, complete_profile, json_text, settings
+from openscale_creds.cli import (
+    FormatOpt,
+    ProfileOpt,
+    choice_option,
+    complete_profile,
+    render_document,
+    settings,
+)
 
 if TYPE_CHECKING:
     from openscale_creds.cli import Settings
@@ -16,7 +23,7 @@ if TYPE_CHECKING:
 
 def list_(
     ctx: typer.Context,
-    fmt: Annotated[str, choice_option("--format", ("text", "json"), "{choices}.")] = "text",
+    fmt: FormatOpt = "text",
     verify: Annotated[
         bool,
         typer.Option(
@@ -44,7 +51,7 @@ def list_(
         verify_with=(lambda: cfg.connect()[0]) if verify else None,
         ui=ui,
     )
-    emit(json_text(flow.rows_document(rows)) if fmt == "json" else flow.rows_text(rows))
+    emit(render_document(flow.rows_document(rows), fmt, lambda: flow.rows_text(rows)))
 
 
 def env(

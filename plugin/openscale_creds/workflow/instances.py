@@ -9,6 +9,7 @@ Which instance a name means never depends on what the user's ibmcloud session ha
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from openscale_creds.errors import Ambiguous, NotFound
@@ -54,6 +55,22 @@ def resolve_instance(
             hint="pass the GUID instead" + (f", or narrow with {options}" if options else ""),
         )
     return found[0]
+
+
+def with_names(cli: IbmCloud, found: ServiceInstance, *, home: str | None = None) -> ServiceInstance:
+    """`found` with its plan and resource group named, by one more call (the text view of the
+    instance by GUID) made only when one of them is missing. Names the CLI does not print stay None."""
+    if found.plan is not None and found.resource_group is not None:
+        return found
+    described = cli.describe_instance(found.guid, home=home)
+    same = [i for i in described if i.guid == found.guid] or (described if len(described) == 1 else [])
+    if not same:
+        return found
+    return dataclasses.replace(
+        found,
+        plan=found.plan or same[0].plan,
+        resource_group=found.resource_group or same[0].resource_group,
+    )
 
 
 def _not_found(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from openscale_creds.errors import CredsError
 from openscale_creds.ibmcloud import (
     api_key_create_args,
+    describe_instance_args,
     instance_args,
     login_args,
     show_instance_args,
@@ -185,14 +186,21 @@ def plan_target(group: str) -> Plan:
     return [PlanStep(("target", "-g", validate_name("resource group", group)))]
 
 
-def plan_instance(name_or_id: str, location: str | None, group: str | None = None) -> Plan:
+def plan_instance(
+    name_or_id: str, location: str | None, group: str | None = None, *, names: bool = False
+) -> Plan:
+    """`names`: the plan or resource group is asked for, which only the text view names."""
     args = instance_args(name_or_id, location, group=group)
     note = (
         None
         if args[1] == "service-instance"
         else f"{name_or_id!r} is matched exactly, case included, in this listing"
     )
-    return [PlanStep(tuple(args), note)]
+    steps = [PlanStep(tuple(args), note)]
+    if names:
+        described = tuple(describe_instance_args("<instance guid>"))
+        steps.append(PlanStep(described, "names the plan and the resource group (the JSON gives their IDs)"))
+    return steps
 
 
 def plan_doctor() -> Plan:

@@ -277,7 +277,7 @@ def rotate_profile(
     if profile.secret.kind == "not-kept":
         raise NotFound(
             f"the key of profile {name!r} was printed, not kept, so it cannot create its successor",
-            hint=f"run `openscale-creds setup --instance {profile.instance_guid} -p {name} --new-key`",
+            hint=f"run `openscale-creds setup {profile.instance_guid} -p {name} --new-key`",
         )
     old = profile.with_key(profiles.read_secret(profile))
     with verify_flow.private_home() as home:
@@ -323,7 +323,7 @@ def _new_key_for_profile(
             raise NotLoggedIn(
                 f"the current API key of profile {profile.name!r} was rejected: {exc.message}",
                 hint="it cannot create its successor; run "
-                f"`openscale-creds setup --instance {profile.instance_guid} -p {profile.name}` instead",
+                f"`openscale-creds setup {profile.instance_guid} -p {profile.name}` instead",
             ) from None
         res.result = describe_target(target)
     instance = ServiceInstance(

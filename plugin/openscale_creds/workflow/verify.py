@@ -56,9 +56,7 @@ def new_key_hint(creds: Credentials, path: Path | None) -> str:
     from openscale_creds.shellquote import quote_posix
 
     out = quote_posix(str(path)) if path is not None else "FILE"
-    return (
-        f"create a new key with `openscale-creds setup --instance {creds.instance_guid} --out {out} --force`"
-    )
+    return f"create a new key with `openscale-creds setup {creds.instance_guid} --out {out} --force`"
 
 
 def _verify_in(cli: IbmCloud, creds: Credentials, ui: Ui, home: str, path: Path | None) -> ServiceInstance:
