@@ -20,7 +20,6 @@ import shutil
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -278,16 +277,30 @@ app = typer.Typer(
 )
 
 
-@dataclass
 class Settings:
-    """The global options, for every command (`settings(ctx)`)."""
+    """The global options, for every command (`settings(ctx)`). A plain class rather than a dataclass:
+    nothing else on the path of `instance --field guid` needs `dataclasses`, whose import and class
+    building every start would pay."""
 
-    ibmcloud: str | None
-    timeout: float
-    verbose: bool
-    dry_run: bool
-    shell: str | None
-    quiet: bool = False
+    def __init__(
+        self,
+        *,
+        ibmcloud: str | None,
+        timeout: float,
+        verbose: bool,
+        dry_run: bool,
+        shell: str | None,
+        quiet: bool = False,
+    ) -> None:
+        self.ibmcloud = ibmcloud
+        self.timeout = timeout
+        self.verbose = verbose
+        self.dry_run = dry_run
+        self.shell = shell
+        self.quiet = quiet
+
+    def __repr__(self) -> str:
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
 
     def connect(self, *, passcode_stdin: bool = False) -> tuple[IbmCloudCli, TerminalUi]:
         """The facade over the chosen `ibmcloud` (CliNotFound, exit 3, if there is none) and the terminal."""

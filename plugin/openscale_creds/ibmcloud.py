@@ -7,24 +7,18 @@ here knows about Typer; nothing above it knows about processes.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from openscale_creds import redact
 from openscale_creds.errors import NotLoggedIn, UnrecognisedOutput, UsageError
-from openscale_creds.models import AccountChoice, ApiKey, ServiceInstance, Target
-from openscale_creds.parsers import (
-    parse_api_key,
-    parse_instances,
-    parse_login,
-    parse_oauth_tokens,
-    parse_target,
-    parse_version,
-)
+from openscale_creds.models import Target
 from openscale_creds.parsers.common import find_failure
 from openscale_creds.rules import AUTH_FAILURE, SESSION_EXPIRED, is_account_id
 from openscale_creds.runner import Completed, Runner, check, child_env
+
+if TYPE_CHECKING:
+    from openscale_creds.models import AccountChoice, ApiKey, ServiceInstance
 
 T = TypeVar("T")
 
@@ -175,11 +169,13 @@ class IbmCloudCli:
         return _parsed(done, parse)
 
     def version(self) -> str:
+        from openscale_creds.parsers.version import parse_version
 
         return self._call(["--version"], parse_version, step="reading the CLI version")
 
     def target(self, *, home: str | None = None) -> Target:
         """The current session; `logged_in` is False when there is none (not an error)."""
+        from openscale_creds.parsers.target import parse_target
 
         done = self.runner.run(["target", "--output", "json"], step="reading the current target", home=home)
         try:
@@ -198,6 +194,7 @@ class IbmCloudCli:
         group: str | None = None,
         home: str | None = None,
     ) -> Target:
+        from openscale_creds.parsers.login import parse_login
 
         # Nobody can answer a region menu here (stdin is closed), so skip it when no region is given.
         args = login_args(account=account, region=region, no_region=no_region or not region, group=group)
@@ -213,7 +210,7 @@ class IbmCloudCli:
             )
         check(done, step="logging in with the API key")
         target = _parsed(done, parse_login)
-        return target if target.logged_in else dataclasses.replace(target, logged_in=True)
+        return target if target.logged_in else target.replace(logged_in=True)
 
     def login_sso(
         self,
@@ -256,11 +253,13 @@ class IbmCloudCli:
         return self.target()
 
     def target_group(self, group: str) -> Target:
+        from openscale_creds.parsers.target import parse_target
 
         args = ["target", "-g", validate_name("resource group", group)]
         return self._call(args, parse_target, step=f"targeting resource group {group!r}")
 
     def create_api_key(self, name: str, description: str, *, home: str | None = None) -> ApiKey:
+        from openscale_creds.parsers.api_key import parse_api_key
 
         return self._call(
             api_key_create_args(name, description),
@@ -276,6 +275,7 @@ class IbmCloudCli:
     def find_instances(
         self, name_or_id: str, *, location: str | None = None, home: str | None = None
     ) -> list[ServiceInstance]:
+        from openscale_creds.parsers.instance import parse_instances
 
         return self._call(
             instance_args(name_or_id, location),
@@ -285,6 +285,7 @@ class IbmCloudCli:
         )
 
     def oauth_token(self) -> str:
+        from openscale_creds.parsers.oauth_tokens import parse_oauth_tokens
 
         return self._call(
             ["iam", "oauth-tokens", "--output", "json"], parse_oauth_tokens, step="getting an IAM token"

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from openscale_creds import redact
 from openscale_creds.errors import (
@@ -106,8 +106,7 @@ def child_env(
     return env
 
 
-@dataclass(frozen=True)
-class Completed:
+class Completed(NamedTuple):
     args: tuple[str, ...]
     returncode: int
     stdout: str

@@ -16,17 +16,17 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from openscale_creds import redact
 from openscale_creds.errors import ReaderGone, Refused, UsageError
-from openscale_creds.models import AccountChoice
-from openscale_creds.workflow import StepResult
+from openscale_creds.workflow.ui import StepResult
+
+if TYPE_CHECKING:
+    from openscale_creds.models import AccountChoice
 
 
-@dataclass(frozen=True)
-class Marks:
+class Marks(NamedTuple):
     arrow: str
     ellipsis: str
     ok: str
