@@ -8,6 +8,7 @@ use: every start pays for compiling a pattern at import, and `instance --field g
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 
 class LazyPattern:
@@ -33,7 +34,7 @@ class LazyPattern:
     def fullmatch(self, text: str) -> re.Match[str] | None:
         return self.compiled.fullmatch(text)
 
-    def sub(self, repl: str, text: str) -> str:
+    def sub(self, repl: str | Callable[[re.Match[str]], str], text: str) -> str:
         return self.compiled.sub(repl, text)
 
 

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import NamedTuple
 
 from openscale_creds import redact
 from openscale_creds.errors import (
@@ -106,12 +105,19 @@ def child_env(
     return env
 
 
-class Completed(NamedTuple):
-    args: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-    duration: float
+class Completed:
+    """What a finished `ibmcloud` command left (a plain class: nothing built at import)."""
+
+    __slots__ = ("args", "duration", "returncode", "stderr", "stdout")
+
+    def __init__(
+        self, args: tuple[str, ...], returncode: int, stdout: str, stderr: str, duration: float
+    ) -> None:
+        self.args = args
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.duration = duration
 
 
 def describe(args: Sequence[str]) -> str:

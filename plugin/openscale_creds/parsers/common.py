@@ -189,11 +189,20 @@ def starts_like_json(text: str) -> bool:
 FailureKind = Literal["failed", "usage", "not_found", "not_logged_in"]
 
 
-class Failure(NamedTuple):
-    """What a `FAILED` banner or an `Incorrect Usage` line says went wrong."""
+class Failure:
+    """What a `FAILED` banner or an `Incorrect Usage` line says went wrong.
 
-    kind: FailureKind
-    message: str
+    Failure, Output and Row are plain classes: a dataclass or NamedTuple is built at import, and every
+    start of `instance --field guid` imports this module."""
+
+    __slots__ = ("kind", "message")
+
+    def __init__(self, kind: FailureKind, message: str) -> None:
+        self.kind = kind
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"Failure(kind={self.kind!r}, message={self.message!r})"
 
 
 # Read only from a failed command's output.
@@ -253,14 +262,24 @@ def _classify(message: str, block: str) -> FailureKind:
 # --- the opening every parser shares ------------------------------------------------------------------------
 
 
-class Output(NamedTuple):
+class Output:
     """Output as `open_output` hands it to a parser: either a decoded JSON value or text lines."""
 
-    command: str
-    lines: list[Line]  # normalised and numbered, banners and notices dropped; [] when read as JSON
-    is_json: bool = False
-    value: Any = None  # the JSON value, when `is_json`
-    failure: Failure | None = None  # what a `FAILED` or `Incorrect Usage` in the text said
+    __slots__ = ("command", "failure", "is_json", "lines", "value")
+
+    def __init__(
+        self,
+        command: str,
+        lines: list[Line],
+        is_json: bool = False,
+        value: Any = None,
+        failure: Failure | None = None,
+    ) -> None:
+        self.command = command
+        self.lines = lines  # normalised and numbered, banners and notices dropped; [] when read as JSON
+        self.is_json = is_json
+        self.value = value  # the JSON value, when `is_json`
+        self.failure = failure  # what a `FAILED` or `Incorrect Usage` in the text said
 
     def raise_failure(self) -> None:
         """ParseError when the text reports a failure: a failed command's output is no result."""
@@ -302,14 +321,20 @@ def json_text(value: Any, what: str, command: str) -> str | None:
 # --- key/value tables -------------------------------------------------------------------------------------
 
 
-class Row(NamedTuple):
+class Row:
     """A key/value row; `sub` holds the indented lines that continue it (nested tables such as
     `Last Operation`), each split like a colon-less row: (key, value)."""
 
-    key: str
-    value: str
-    line: Line
-    sub: tuple[tuple[str, str], ...] = ()
+    __slots__ = ("key", "line", "sub", "value")
+
+    def __init__(self, key: str, value: str, line: Line, sub: tuple[tuple[str, str], ...] = ()) -> None:
+        self.key = key
+        self.value = value
+        self.line = line
+        self.sub = sub
+
+    def __repr__(self) -> str:
+        return f"Row(key={self.key!r}, value={self.value!r}, line={self.line!r}, sub={self.sub!r})"
 
 
 def split_colon(text: str) -> tuple[str, str] | None:

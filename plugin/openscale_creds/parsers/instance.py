@@ -43,7 +43,7 @@ from typing import Any
 from ..errors import ParseError
 from ..models import INSTANCE_FIELDS, ServiceInstance, instance_from_dict, instance_from_fields
 from ..regions import service_url
-from ..rules import OPENSCALE_SERVICE
+from ..rules import OPENSCALE_SERVICE, LazyPattern
 from . import validate
 from .common import Line, crn_field, gc_paused, json_text, kv_rows, numbered, open_output, strip_noise
 
@@ -82,8 +82,8 @@ _LIST_COLUMNS = {
     "type": "type",
 }
 # A list table's header: `Name` first, and a `State` column (every listing shows one; see `_from_table`).
-_LIST_HEADER = re.compile(r"^Name {2,}\S(?:.*\S)?  +State(?:  |$)")
-_NONE_FOUND = re.compile(r"^No .*\bfound\b", re.IGNORECASE)
+_LIST_HEADER = LazyPattern(r"^Name {2,}\S(?:.*\S)?  +State(?:  |$)")
+_NONE_FOUND = LazyPattern(r"^No .*\bfound\b", re.IGNORECASE)
 # CRN fields: crn:v1:bluemix:public:SERVICE:LOCATION:a/ACCOUNT:GUID::
 _CRN_SERVICE = 4
 _CRN_GUID = 7
