@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -126,7 +125,7 @@ class FakeCloud:
         self._record("login_apikey", api_key, **kwargs)
         if kwargs.get("home") is None:  # a private home's login leaves the user's session as it was
             self.session = self.logged_in
-        return dataclasses.replace(self.logged_in, resource_group=kwargs.get("group"))
+        return self.logged_in.replace(resource_group=kwargs.get("group"))
 
     def login_sso(self, prompts: Any, **kwargs: Any) -> Any:
         """As the real dialogue does: show the passcode URL, ask for the code, then the session."""
@@ -138,7 +137,7 @@ class FakeCloud:
 
     def target_group(self, group: str) -> Any:
         self._record("target_group", group)
-        return dataclasses.replace(self.logged_in, resource_group=group)
+        return self.logged_in.replace(resource_group=group)
 
     def create_api_key(self, name: str, description: str, *, home: str | None = None) -> Any:
         from openscale_creds.models import ApiKey
@@ -162,9 +161,7 @@ class FakeCloud:
         """The keys created here and not deleted since (values blanked, as `iam api-keys` shows)."""
         self._record("list_api_keys")
         return tuple(
-            dataclasses.replace(k, apikey=None)
-            for k in [*self.existing_keys, *self.created]
-            if k.id not in self.deleted
+            k.replace(apikey=None) for k in [*self.existing_keys, *self.created] if k.id not in self.deleted
         )
 
     def show_instance(

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -87,14 +88,18 @@ def test_version_prints_without_importing_the_parsers_or_the_workflows() -> None
     assert loaded(modules, HEAVY + COMMAND_ONLY) == []
 
 
-def test_a_lookup_by_name_imports_neither_pexpect_nor_yaml_nor_an_http_client(tmp_path: Path) -> None:
+def _lookup_modules(tmp_path: Path) -> tuple[str, set[str]]:
+    """What `instance NAME --field guid` printed, logged in to the fake, and the modules it loaded."""
     env = {"IBMCLOUD_HOME": str(tmp_path / "session"), "OPENSCALE_CREDS_IBMCLOUD": str(FAKE_IBMCLOUD)}
     login = [sys.executable, str(FAKE_IBMCLOUD), "login", "--no-region", "-g", "Default", "-q"]
     # The demo world's fake key, in the environment as the wrapper itself passes keys.
     key_env = {**os.environ, **env, "IBMCLOUD_API_KEY": DEMO["apikeys"][0]["apikey"]}
     subprocess.run(login, env=key_env, check=True, capture_output=True, timeout=60)
+    return modules_after(run_main(["instance", INSTANCE, "--field", "guid"]), env)
 
-    printed, modules = modules_after(run_main(["instance", INSTANCE, "--field", "guid"]), env)
+
+def test_a_lookup_by_name_imports_neither_pexpect_nor_yaml_nor_an_http_client(tmp_path: Path) -> None:
+    printed, modules = _lookup_modules(tmp_path)
 
     assert printed.strip() == INSTANCE_GUID
     assert loaded(modules, (*HEAVY, "openscale_creds.dialogue", "openscale_creds.openscale_api")) == []
@@ -107,6 +112,21 @@ def test_a_lookup_by_name_imports_neither_pexpect_nor_yaml_nor_an_http_client(tm
         "openscale_creds.workflow.plans",
     )
     assert loaded(modules, (*others, *not_needed)) == []
+
+
+def test_a_lookup_by_name_imports_the_instance_parser_alone_and_builds_no_dataclass(tmp_path: Path) -> None:
+    printed, modules = _lookup_modules(tmp_path)
+
+    assert printed.strip() == INSTANCE_GUID
+    # The stages it reads JSON with, and no other parser: not the list table, the target, the key.
+    assert loaded(modules, ("openscale_creds.parsers",)) == [
+        "openscale_creds.parsers",
+        "openscale_creds.parsers.common",
+        "openscale_creds.parsers.instance",
+        "openscale_creds.parsers.validate",
+    ]
+    # Building dataclasses costs milliseconds at every start; the models are plain classes.
+    assert "dataclasses" not in modules
 
 
 # --- the lazy command registry ------------------------------------------------------------------------
@@ -331,23 +351,158 @@ def test_a_parsed_instance_equals_the_one_its_constructor_makes_field_for_field(
         assert tuple(vars(instance)) == INSTANCE_FIELDS == tuple(vars(built))
 
 
-def test_as_dict_gives_what_dataclasses_asdict_gives_for_every_model_in_field_order() -> None:
-    import dataclasses
-
+def test_as_dict_gives_every_field_of_every_model_in_field_order_nested_models_as_dicts() -> None:
     from openscale_creds.models import Account, AccountChoice, ApiKey, ServiceInstance, Target, as_dict
 
     account = Account("Example", "0123456789abcdef", "1234")
-    models = [
-        account,
-        AccountChoice(2, account),
-        Target(True, "https://cloud.ibm.com", "us-south", "u@example.com", account, "Default", "g-1"),
-        Target(False),
-        ApiKey("key", "ApiKey-1", "FAKE-not-a-key", locked=False),
-        ServiceInstance("os", "g", url="https://api.aiopenscale.cloud.ibm.com"),
+    shown_account = {"name": "Example", "guid": "0123456789abcdef", "ims": "1234"}
+    no_instance_fields = dict.fromkeys(
+        ("crn", "location", "service_name", "plan", "plan_id", "resource_group", "resource_group_id"),
+    )
+    cases = [
+        (account, shown_account),
+        (AccountChoice(2, account), {"number": 2, "account": shown_account}),
+        (
+            Target(True, "https://cloud.ibm.com", "us-south", "u@example.com", account, "Default", "g-1"),
+            {
+                "logged_in": True,
+                "api_endpoint": "https://cloud.ibm.com",
+                "region": "us-south",
+                "user": "u@example.com",
+                "account": shown_account,
+                "resource_group": "Default",
+                "resource_group_id": "g-1",
+            },
+        ),
+        (
+            Target(False),
+            {"logged_in": False, **dict.fromkeys(Target.__match_args__[1:])},
+        ),
+        (
+            ApiKey("key", "ApiKey-1", "FAKE-not-a-key", locked=False),
+            {
+                "name": "key",
+                "id": "ApiKey-1",
+                "apikey": "FAKE-not-a-key",
+                "description": None,
+                "created_at": None,
+                "locked": False,
+            },
+        ),
+        (
+            ServiceInstance("os", "g", url="https://api.aiopenscale.cloud.ibm.com"),
+            {
+                "name": "os",
+                "guid": "g",
+                **no_instance_fields,
+                **dict.fromkeys(("state", "type", "created_at", "updated_at")),
+                "url": "https://api.aiopenscale.cloud.ibm.com",
+            },
+        ),
     ]
 
-    for model in models:
-        assert list(as_dict(model).items()) == list(dataclasses.asdict(model).items())
+    for model, expected in cases:
+        assert list(as_dict(model).items()) == list(expected.items())
+        assert tuple(expected) == type(model).__match_args__ == tuple(vars(model))
+
+
+def test_the_models_behave_as_frozen_dataclasses_and_a_key_never_shows_in_a_repr() -> None:
+    from openscale_creds.models import Account, AccountChoice, ApiKey, ServiceInstance, Target
+
+    account = Account("Example", "0123456789abcdef")
+    target = Target(False, region="us-south", account=account)
+
+    assert target == Target(False, None, "us-south", None, Account("Example", "0123456789abcdef"))
+    assert hash(target) == hash(Target(False, region="us-south", account=account))
+    assert target != Target(True, region="us-south", account=account)
+    assert Account("a", "b") != ("a", "b", None)
+    assert repr(account) == "Account(name='Example', guid='0123456789abcdef', ims=None)"
+    assert repr(AccountChoice(1, account)) == f"AccountChoice(number=1, account={account!r})"
+    assert target.replace(logged_in=True) == Target(True, region="us-south", account=account)
+    assert not target.logged_in  # replace made a copy
+    match ServiceInstance("os", "g", location="eu-de"):
+        case ServiceInstance(name, guid, _crn, location):
+            assert (name, guid, location) == ("os", "g", "eu-de")
+    for model, field in ((target, "region"), (ServiceInstance("os", "g"), "guid"), (account, "name")):
+        with pytest.raises(AttributeError):
+            setattr(model, field, "x")
+        with pytest.raises(AttributeError):
+            delattr(model, field)
+    key = ApiKey("key", "ApiKey-1", "FAKE-not-a-key-0123456789")
+    assert "FAKE" not in repr(key) and "FAKE" not in repr([key]) and "FAKE" not in str(key)
+
+
+def _item_by_item(items: list[object]) -> list[object]:
+    """What `instances_from_json` gives without its plain-form shortcut."""
+    from openscale_creds.parsers import instance
+
+    saved = instance._plain_json_instances
+    instance._plain_json_instances = lambda _items: None  # type: ignore[assignment]
+    try:
+        return list(instance.instances_from_json(items))
+    finally:
+        instance._plain_json_instances = saved
+
+
+def _varied_items() -> list[dict[str, object]]:
+    items: list[dict[str, object]] = json.loads(_json_listing())
+    items[0]["service_name"] = "cloudantnosqldb"  # given rather than read from the CRN
+    items[1]["plan_name"] = ""
+    items[1]["resource_plan_name"] = "lite"
+    items[2]["region_id"] = ""
+    items[2]["resource_group_name"] = "Default"
+    items[3]["state"] = None
+    items[3]["id"] = 7  # read only where the CRN is missing
+    items[4]["crn"] = items[4]["crn"].replace("aiopenscale", "pm-20")  # type: ignore[union-attr]
+    return items
+
+
+def test_the_json_shortcut_gives_what_reading_item_by_item_gives_and_takes_a_generated_listing() -> None:
+    from openscale_creds.parsers import instance
+
+    items = _varied_items()
+    fast = instance._plain_json_instances(items)
+
+    assert fast is not None  # the shortcut takes the plain form
+    slow = _item_by_item(items)
+    assert fast == slow
+    assert [list(vars(i).items()) for i in fast] == [list(vars(i).items()) for i in slow]
+    assert instance._plain_json_instances(json.loads(listings.render(listings.world(50))["json"])) is not None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda item: item.update(name=""),
+        lambda item: item.pop("guid"),
+        lambda item: item.update(crn=None),
+        lambda item: item.update(guid="SECRET"),  # a doc sample's placeholder: the careful way reads it
+        lambda item: item.update(crn="crn:v1:bluemix:public:aiopenscale:us-south:a/0:<redacted>::"),
+        lambda item: item.update(resource_group_id="Default"),
+        lambda item: item.update(state=["active"]),
+        lambda item: item.update(resource_plan_name=3),
+    ],
+)
+def test_the_json_shortcut_leaves_anything_but_the_plain_form_to_the_item_by_item_way(
+    change: Callable[[dict[str, object]], object],
+) -> None:
+    from openscale_creds.errors import ParseError
+    from openscale_creds.parsers import instance
+
+    items = _varied_items()
+    change(items[3])
+
+    assert instance._plain_json_instances(items) is None
+    assert instance._plain_json_instances([*items[:2], "not an object"]) is None
+    try:
+        expected: object = _item_by_item(items)
+    except ParseError as exc:
+        expected = str(exc)
+    try:
+        got: object = instance.instances_from_json(items)
+    except ParseError as exc:
+        got = str(exc)
+    assert got == expected
 
 
 def test_a_long_listing_is_normalised_once_and_a_json_listing_only_at_its_start(

@@ -377,9 +377,8 @@ def setup_with(cloud: FakeCloud, ui: QuietUi, environ: dict[str, str], **login_o
 
 
 def in_default_group() -> FakeCloud:
-    import dataclasses
 
-    listed = dataclasses.replace(instance_model(), resource_group_id="id-default")
+    listed = instance_model().replace(resource_group_id="id-default")
     return FakeCloud([listed], group_ids={"Default": "id-default"})
 
 

@@ -20,7 +20,6 @@ import shutil
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -177,6 +176,7 @@ def _build(path: tuple[str, ...]) -> click.Command | None:
         module, function = where.split(":")
         # __import__ rather than importlib.import_module: this path shows in `python -X importtime`.
         callback = getattr(__import__(f"openscale_creds.commands.{module}", fromlist=[function]), function)
+        resolve_annotations(callback)
         # A command may ask for its own parsing rules (`exec` stops at COMMAND: its options are COMMAND's).
         own = getattr(callback, "context_settings", None) or {}
         info = CommandInfo(
@@ -197,6 +197,15 @@ def _build(path: tuple[str, ...]) -> click.Command | None:
         group.path = path
         return group
     return None
+
+
+def resolve_annotations(function: Callable[..., Any]) -> None:
+    """Evaluate a command function's annotations once, in place. They are strings (this package's
+    `from __future__ import annotations`), and Typer reads a signature three times while building a
+    command, evaluating each string twice every time: a millisecond of every start."""
+    import typing
+
+    function.__annotations__ = typing.get_type_hints(function, include_extras=True)
 
 
 def move_global_options(root: click.Group, args: list[str]) -> list[str]:
@@ -292,16 +301,30 @@ app = typer.Typer(
 )
 
 
-@dataclass
 class Settings:
-    """The global options, for every command (`settings(ctx)`)."""
+    """The global options, for every command (`settings(ctx)`). A plain class rather than a dataclass:
+    nothing else on the path of `instance --field guid` needs `dataclasses`, whose import and class
+    building every start would pay."""
 
-    ibmcloud: str | None
-    timeout: float
-    verbose: bool
-    dry_run: bool
-    shell: str | None
-    quiet: bool = False
+    def __init__(
+        self,
+        *,
+        ibmcloud: str | None,
+        timeout: float,
+        verbose: bool,
+        dry_run: bool,
+        shell: str | None,
+        quiet: bool = False,
+    ) -> None:
+        self.ibmcloud = ibmcloud
+        self.timeout = timeout
+        self.verbose = verbose
+        self.dry_run = dry_run
+        self.shell = shell
+        self.quiet = quiet
+
+    def __repr__(self) -> str:
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
 
     def connect(self, *, passcode_stdin: bool = False) -> tuple[IbmCloudCli, TerminalUi]:
         """The facade over the chosen `ibmcloud` (CliNotFound, exit 3, if there is none) and the terminal."""
@@ -412,6 +435,9 @@ def _global(
     ctx.obj = Settings(
         ibmcloud=ibmcloud, timeout=timeout, verbose=verbose, dry_run=dry_run, shell=shell, quiet=quiet
     )
+
+
+resolve_annotations(_global)
 
 
 # --- shared option types -------------------------------------------------------------------------

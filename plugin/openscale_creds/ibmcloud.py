@@ -7,26 +7,19 @@ here knows about Typer; nothing above it knows about processes.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from openscale_creds import redact
 from openscale_creds.errors import NotLoggedIn, ParseError, UnrecognisedOutput, UsageError
-from openscale_creds.models import AccountChoice, ApiKey, ServiceInstance, Target
-from openscale_creds.parsers import (
-    parse_api_key,
-    parse_api_keys,
-    parse_instances,
-    parse_login,
-    parse_oauth_tokens,
-    parse_target,
-    parse_version,
-)
+from openscale_creds.models import Target
 from openscale_creds.parsers.common import find_failure
 from openscale_creds.rules import AUTH_FAILURE, SESSION_EXPIRED, is_account_id
 from openscale_creds.runner import Completed, Runner, check, child_env, describe
+
+if TYPE_CHECKING:
+    from openscale_creds.models import AccountChoice, ApiKey, ServiceInstance
 
 T = TypeVar("T")
 
@@ -243,11 +236,13 @@ class IbmCloudCli:
         return _parsed(done, parse)
 
     def version(self) -> str:
+        from openscale_creds.parsers.version import parse_version
 
         return self._call(["--version"], parse_version, step="reading the CLI version")
 
     def target(self, *, home: str | None = None) -> Target:
         """The current session; `logged_in` is False when there is none (not an error)."""
+        from openscale_creds.parsers.target import parse_target
 
         done = self.runner.run(["target", "--output", "json"], step="reading the current target", home=home)
         try:
@@ -266,6 +261,7 @@ class IbmCloudCli:
         group: str | None = None,
         home: str | None = None,
     ) -> Target:
+        from openscale_creds.parsers.login import parse_login
 
         # Nobody can answer a region menu here (stdin is closed), so skip it when no region is given.
         args = login_args(account=account, region=region, no_region=no_region or not region, group=group)
@@ -281,7 +277,7 @@ class IbmCloudCli:
             )
         check(done, step="logging in with the API key")
         target = _parsed(done, parse_login)
-        return target if target.logged_in else dataclasses.replace(target, logged_in=True)
+        return target if target.logged_in else target.replace(logged_in=True)
 
     def login_sso(
         self,
@@ -324,11 +320,13 @@ class IbmCloudCli:
         return self.target()
 
     def target_group(self, group: str) -> Target:
+        from openscale_creds.parsers.target import parse_target
 
         args = ["target", "-g", validate_name("resource group", group)]
         return self._call(args, parse_target, step=f"targeting resource group {group!r}")
 
     def create_api_key(self, name: str, description: str, *, home: str | None = None) -> ApiKey:
+        from openscale_creds.parsers.api_key import parse_api_key
 
         return self._call(
             api_key_create_args(name, description),
@@ -342,12 +340,16 @@ class IbmCloudCli:
         self._call(args, lambda _text: None, step=f"deleting API key {key_id}", home=home)
 
     def list_api_keys(self) -> tuple[ApiKey, ...]:
+        from openscale_creds.parsers.api_keys import parse_api_keys
+
         args = ["iam", "api-keys", "--output", "json"]
         return self._call(args, parse_api_keys, step="listing API keys")
 
     def show_instance(
         self, guid_or_crn: str, *, location: str | None = None, home: str | None = None
     ) -> list[ServiceInstance]:
+        from openscale_creds.parsers.instance import parse_instances
+
         return self._call(
             show_instance_args(guid_or_crn, location),
             parse_instances,
@@ -356,6 +358,8 @@ class IbmCloudCli:
         )
 
     def describe_instance(self, guid_or_crn: str, *, home: str | None = None) -> list[ServiceInstance]:
+        from openscale_creds.parsers.instance import parse_instances
+
         return self._call(
             describe_instance_args(guid_or_crn),
             parse_instances,
@@ -371,6 +375,8 @@ class IbmCloudCli:
         location: str | None = None,
         home: str | None = None,
     ) -> list[ServiceInstance]:
+        from openscale_creds.parsers.instance import parse_instances
+
         where = f"resource group {group!r}" if group else "all resource groups"
         return self._call(
             list_instances_args(group=group, service=service, location=location),
@@ -396,6 +402,7 @@ class IbmCloudCli:
         return [i for i in listed if i.name == name_or_id]
 
     def oauth_token(self) -> str:
+        from openscale_creds.parsers.oauth_tokens import parse_oauth_tokens
 
         return self._call(
             ["iam", "oauth-tokens", "--output", "json"], parse_oauth_tokens, step="getting an IAM token"

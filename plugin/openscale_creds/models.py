@@ -1,137 +1,251 @@
-"""Frozen value types that parsers produce and the rest of the tool consumes."""
+"""Frozen value types that parsers produce and the rest of the tool consumes.
+
+They behave as frozen dataclasses do (keyword or positional construction, field-order `repr`, equality
+and hash by fields, no assignment after construction) but are written out by hand: `@dataclass` builds
+each class at import by generating and compiling its methods, about 3.4 ms for these five on every
+start, and `instance NAME --field guid` in a shell loop pays each start (`make bench`, target 1). A
+model's `__dict__` holds exactly its fields in field order (`__match_args__`), which `as_dict` and the
+bulk constructor of the parsers rely on; tests/test_perf_guards.py holds every model to that.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, TypeVar
+
+M = TypeVar("M", bound="Model")
 
 
-def as_dict(obj: Any, shown: Mapping[type, Sequence[str]] | None = None) -> dict[str, Any]:
+class Model:
+    """The shared behaviour: fields in `__match_args__` order, kept in `__dict__`; frozen."""
+
+    __match_args__: ClassVar[tuple[str, ...]] = ()
+    # The fields that hold another model (as_dict turns them into dicts too).
+    _nested: ClassVar[tuple[str, ...]] = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of a frozen {type(self).__name__}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r} of a frozen {type(self).__name__}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(vars(self).values()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in vars(self).items())
+        return f"{type(self).__name__}({fields})"
+
+    def replace(self: M, **changes: Any) -> M:
+        """A copy with `changes` (what `dataclasses.replace` gives)."""
+        return type(self)(**{**vars(self), **changes})
+
+
+def as_dict(obj: Model, shown: Mapping[type, Sequence[str]] | None = None) -> dict[str, Any]:
     """A JSON-ready dict of a model (nested models become dicts), fields in field order.
 
     `shown` narrows what a model type shows: its fields named there, in that order (how `parse` keeps its
-    documented shapes). Models hold only scalars and other models, so nothing is copied deeper than that:
-    the deep copy of `dataclasses.asdict` costs 30 µs a model, three seconds of a 100,000-instance
-    `parse instances`.
+    documented shapes). Models hold only scalars and other models, so nothing is copied deeper than that.
     """
-    cls = obj.__class__
-    names = shown.get(cls) if shown else None
-    if names is None:
-        names = obj.__dataclass_fields__
-        if _is_flat(cls):
-            values = dict(vars(obj))
-            if len(values) == len(names):  # a flat model whose fields are exactly its __dict__
-                return values
-    values = {name: getattr(obj, name) for name in names}
-    for name, value in values.items():
-        if hasattr(value, "__dataclass_fields__"):
+    names = shown.get(obj.__class__) if shown else None
+    values = dict(vars(obj)) if names is None else {name: getattr(obj, name) for name in names}
+    for name in obj._nested:
+        value = values.get(name)
+        if isinstance(value, Model):
             values[name] = as_dict(value, shown)
     return values
 
 
-def as_dicts(models: Sequence[Any]) -> list[dict[str, Any]]:
-    """`[as_dict(m) for m in models]`, taken in a few calls into C when all are of one flat model (a
+def as_dicts(models: Sequence[Model]) -> list[dict[str, Any]]:
+    """`[as_dict(m) for m in models]`, taken in a few calls into C when none holds another model (a
     100,000-instance `parse instances` spends a second less)."""
-    classes = set(map(type, models))
-    if len(classes) == 1:
-        (cls,) = classes
-        if _is_flat(cls):
-            values = list(map(dict, map(vars, models)))
-            if set(map(len, values)) == {len(dataclasses.fields(cls))}:
-                return values
+    classes: set[type[Model]] = set(map(type, models))
+    if not any(cls._nested for cls in classes):
+        return list(map(dict, map(vars, models)))
     return [as_dict(model) for model in models]
 
 
-_SCALARS = frozenset({"str", "int", "float", "bool", "None"})
-
-
-@functools.cache
-def _is_flat(cls: type) -> bool:
-    """Whether an instance's `__dict__` is its `as_dict`: a model without slots whose fields are all
-    scalars (by their annotations) and all set by `__init__`, in field order.
-
-    Copying that dict is a tenth of the cost of reading the fields one by one.
-    """
-    return not hasattr(cls, "__slots__") and all(
-        field.init and isinstance(field.type, str) and {t.strip() for t in field.type.split("|")} <= _SCALARS
-        for field in dataclasses.fields(cls)
-    )
-
-
-@dataclass(frozen=True)
-class Account:
+class Account(Model):
+    __match_args__ = ("name", "guid", "ims")
     name: str
     guid: str
-    ims: str | None = None  # the classic-infrastructure number after ` <-> `, when shown
+    ims: str | None  # the classic-infrastructure number after ` <-> `, when shown
+
+    def __init__(self, name: str, guid: str, ims: str | None = None) -> None:
+        vars(self).update(name=name, guid=guid, ims=ims)
 
 
-@dataclass(frozen=True)
-class AccountChoice:
+class AccountChoice(Model):
     """One entry of the `Select an account:` menu."""
 
+    __match_args__ = ("number", "account")
+    _nested = ("account",)
     number: int
     account: Account
 
+    def __init__(self, number: int, account: Account) -> None:
+        vars(self).update(number=number, account=account)
 
-@dataclass(frozen=True)
-class Target:
+
+class Target(Model):
     """What `ibmcloud target` (and the end of `ibmcloud login`) reports."""
 
+    __match_args__ = (
+        "logged_in",
+        "api_endpoint",
+        "region",
+        "user",
+        "account",
+        "resource_group",
+        "resource_group_id",
+    )
+    _nested = ("account",)
     logged_in: bool
-    api_endpoint: str | None = None
-    region: str | None = None
-    user: str | None = None
-    account: Account | None = None
-    resource_group: str | None = None
-    resource_group_id: str | None = None
+    api_endpoint: str | None
+    region: str | None
+    user: str | None
+    account: Account | None
+    resource_group: str | None
+    resource_group_id: str | None
+
+    def __init__(
+        self,
+        logged_in: bool,
+        api_endpoint: str | None = None,
+        region: str | None = None,
+        user: str | None = None,
+        account: Account | None = None,
+        resource_group: str | None = None,
+        resource_group_id: str | None = None,
+    ) -> None:
+        vars(self).update(
+            logged_in=logged_in,
+            api_endpoint=api_endpoint,
+            region=region,
+            user=user,
+            account=account,
+            resource_group=resource_group,
+            resource_group_id=resource_group_id,
+        )
 
 
-@dataclass(frozen=True)
-class ApiKey:
+class ApiKey(Model):
+    __match_args__ = ("name", "id", "apikey", "description", "created_at", "locked")
     name: str
     id: str | None
     apikey: str | None
-    description: str | None = None
-    created_at: str | None = None
-    locked: bool | None = None
+    description: str | None
+    created_at: str | None
+    locked: bool | None
+
+    def __init__(
+        self,
+        name: str,
+        id: str | None,
+        apikey: str | None,
+        description: str | None = None,
+        created_at: str | None = None,
+        locked: bool | None = None,
+    ) -> None:
+        vars(self).update(
+            name=name, id=id, apikey=apikey, description=description, created_at=created_at, locked=locked
+        )
 
     def __repr__(self) -> str:  # a key must never reach a log or traceback through repr()
         shown = "None" if self.apikey is None else "'***'"
         return f"ApiKey(name={self.name!r}, id={self.id!r}, apikey={shown})"
 
 
-@dataclass(frozen=True)
-class ServiceInstance:
+class ServiceInstance(Model):
+    __match_args__ = (
+        "name",
+        "guid",
+        "crn",
+        "location",
+        "service_name",
+        "plan",
+        "plan_id",
+        "resource_group",
+        "resource_group_id",
+        "state",
+        "type",
+        "created_at",
+        "updated_at",
+        "url",
+    )
     name: str
     guid: str
-    crn: str | None = None
-    location: str | None = None
-    service_name: str | None = None
-    plan: str | None = None
-    plan_id: str | None = None
-    resource_group: str | None = None
-    resource_group_id: str | None = None
-    state: str | None = None
-    type: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
-    url: str | None = None  # the OpenScale service URL for `location`
+    crn: str | None
+    location: str | None
+    service_name: str | None
+    plan: str | None
+    plan_id: str | None
+    resource_group: str | None
+    resource_group_id: str | None
+    state: str | None
+    type: str | None
+    created_at: str | None
+    updated_at: str | None
+    url: str | None  # the OpenScale service URL for `location`
+
+    def __init__(
+        self,
+        name: str,
+        guid: str,
+        crn: str | None = None,
+        location: str | None = None,
+        service_name: str | None = None,
+        plan: str | None = None,
+        plan_id: str | None = None,
+        resource_group: str | None = None,
+        resource_group_id: str | None = None,
+        state: str | None = None,
+        type: str | None = None,
+        created_at: str | None = None,
+        updated_at: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        vars(self).update(
+            name=name,
+            guid=guid,
+            crn=crn,
+            location=location,
+            service_name=service_name,
+            plan=plan,
+            plan_id=plan_id,
+            resource_group=resource_group,
+            resource_group_id=resource_group_id,
+            state=state,
+            type=type,
+            created_at=created_at,
+            updated_at=updated_at,
+            url=url,
+        )
 
 
-INSTANCE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ServiceInstance))
+INSTANCE_FIELDS: tuple[str, ...] = ServiceInstance.__match_args__
 
 
 def instance_from_fields(fields: dict[str, str | None]) -> ServiceInstance:
     """`ServiceInstance(**fields)`, for a dict that holds every field in `INSTANCE_FIELDS` order, at a
     third of the cost: what makes a 100,000-instance `parse instances` fit its time budget (bench/bench.py).
 
-    The generated `__init__` of a frozen dataclass sets each field through `object.__setattr__`. A model
-    with no `__post_init__`, no slots and no default factory is exactly its `__dict__`, so filling that is
-    the same object; test_perf_guards holds the model to those conditions and compares both ways.
+    A model is exactly its `__dict__`, so filling that is the same object; test_perf_guards compares
+    both ways.
     """
     instance = object.__new__(ServiceInstance)
-    instance.__dict__.update(fields)
+    vars(instance).update(fields)
+    return instance
+
+
+def instance_from_dict(fields: dict[str, str | None]) -> ServiceInstance:
+    """`instance_from_fields` taking `fields` itself as the model's `__dict__` (no copy): for a dict made
+    for it alone, which nothing else may change afterwards."""
+    instance = object.__new__(ServiceInstance)
+    object.__setattr__(instance, "__dict__", fields)
     return instance

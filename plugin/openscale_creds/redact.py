@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from openscale_creds.rules import LazyPattern
+
 MASK = "***"
 # Runs this long taken from a registered secret are masked wherever they appear. A random run of 8
 # characters in ordinary text matching a key is not a real risk; 8 characters of a key left visible
@@ -28,7 +30,8 @@ _fragments: set[str] = set()  # every FRAGMENT-long substring of every registere
 _short_patterns: list[re.Pattern[str]] = []
 
 # A value after `Bearer` that is just a word ("bearer token", "Bearer authentication") is prose.
-_WORD = re.compile(r"[A-Za-z][a-z]*(?:-[a-z]+)*[.,;:!?)]*")
+# Every pattern here compiles on first use: most runs mask nothing and print nothing on stderr.
+_WORD = LazyPattern(r"[A-Za-z][a-z]*(?:-[a-z]+)*[.,;:!?)]*")
 
 
 def _mask_bearer(match: re.Match[str]) -> str:
@@ -42,16 +45,16 @@ def _mask_value(match: re.Match[str]) -> str:
 
 
 # Shapes of secrets that can appear in raw `ibmcloud` output we did not produce ourselves.
-_JSON_VALUE = re.compile(
+_JSON_VALUE = LazyPattern(
     # The closing quote is optional: output cut off inside a value must not keep the secret's start.
     r'("(?:apikey|api_key|iam_token|access_token|refresh_token|uaa_token|token)"\s*:\s*")'
     r'(?:[^"\\\n]|\\.)*("?)'
 )
-_BEARER = re.compile(r"((?:Bearer|bearer)\s+)([A-Za-z0-9._~+/=-]+)")
+_BEARER = LazyPattern(r"((?:Bearer|bearer)\s+)([A-Za-z0-9._~+/=-]+)")
 # Rows of `iam api-key-create` (`API Key   <key>`, columns padded by two or more spaces) and of
 # `iam oauth-tokens` (`IAM token:  Bearer …`). A sentence such as "API Key was created" or "IAM token
 # expired" is neither: the name must be followed by a colon or by column padding.
-_ROW = re.compile(r"^((?:API Key|IAM token|UAA token)(?:[ \t]*:[ \t]*|[ \t]{2,}))\S.*?()$", re.MULTILINE)
+_ROW = LazyPattern(r"^((?:API Key|IAM token|UAA token)(?:[ \t]*:[ \t]*|[ \t]{2,}))\S.*?()$", re.MULTILINE)
 
 
 def register(secret: str | None) -> None:
@@ -105,7 +108,7 @@ def _mask_fragments(text: str) -> str:
 # C0 controls but tab and newline, DEL, C1 controls (CSI U+009B starts escape sequences on some
 # terminals), the bidirectional marks, embeddings, overrides and isolates (they reorder what follows,
 # so a name can read differently from what it is), and the Unicode line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = LazyPattern("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _escape(match: re.Match[str]) -> str:

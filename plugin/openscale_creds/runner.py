@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from openscale_creds import redact
 from openscale_creds.errors import (
@@ -108,13 +107,19 @@ def child_env(
     return env
 
 
-@dataclass(frozen=True)
 class Completed:
-    args: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-    duration: float
+    """What a finished `ibmcloud` command left (a plain class: nothing built at import)."""
+
+    __slots__ = ("args", "duration", "returncode", "stderr", "stdout")
+
+    def __init__(
+        self, args: tuple[str, ...], returncode: int, stdout: str, stderr: str, duration: float
+    ) -> None:
+        self.args = args
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.duration = duration
 
 
 def describe(args: Sequence[str]) -> str:

@@ -16,21 +16,31 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from openscale_creds import redact
 from openscale_creds.errors import ReaderGone, Refused, UsageError
-from openscale_creds.models import AccountChoice
-from openscale_creds.workflow import StepResult
+from openscale_creds.workflow.ui import StepResult
+
+if TYPE_CHECKING:
+    from openscale_creds.models import AccountChoice
 
 
-@dataclass(frozen=True)
 class Marks:
-    arrow: str
-    ellipsis: str
-    ok: str
-    failed: str
+    """The progress marks (a plain class: nothing built at import)."""
+
+    __slots__ = ("arrow", "ellipsis", "failed", "ok")
+
+    def __init__(self, *, arrow: str, ellipsis: str, ok: str, failed: str) -> None:
+        self.arrow = arrow
+        self.ellipsis = ellipsis
+        self.ok = ok
+        self.failed = failed
+
+    def __repr__(self) -> str:
+        return (
+            f"Marks(arrow={self.arrow!r}, ellipsis={self.ellipsis!r}, ok={self.ok!r}, failed={self.failed!r})"
+        )
 
 
 UNICODE_MARKS = Marks(arrow="→", ellipsis="…", ok="✓", failed="✗ failed")

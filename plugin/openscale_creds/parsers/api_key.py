@@ -25,7 +25,6 @@ a line of this output: it holds a key.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ..errors import KeyValueMissing, ParseError
@@ -92,7 +91,7 @@ def _with_value(key: ApiKey, lineno: int | None = None) -> ApiKey:
     try:
         validate.api_key(key.apikey, COMMAND, lineno=lineno)
     except ParseError as exc:
-        shown = dataclasses.replace(key, apikey=None)
+        shown = key.replace(apikey=None)
         raise KeyValueMissing(COMMAND, exc.reason, key=shown, lineno=lineno) from None
     return key
 

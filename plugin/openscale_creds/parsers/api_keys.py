@@ -16,8 +16,6 @@ value in `apikey`, which the listing should never carry, is dropped, never kept.
 
 from __future__ import annotations
 
-import dataclasses
-
 from ..errors import ParseError, adding
 from ..models import ApiKey
 from .api_key import key_from_json
@@ -40,5 +38,5 @@ def parse_api_keys(text: str) -> tuple[ApiKey, ...]:
         if key.id is None:
             raise ParseError(COMMAND, f"entry {number} ({key.name}) has no `id`")
         # The listing should never carry a value; one that does is not kept anywhere.
-        keys.append(dataclasses.replace(key, apikey=None))
+        keys.append(key.replace(apikey=None))
     return tuple(keys)

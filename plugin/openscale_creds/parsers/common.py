@@ -14,17 +14,30 @@ import gc
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ..errors import ParseError
-from ..models import Account
 from ..rules import AUTH_FAILURE as AUTH_FAILURE  # re-exported: the facade imports it from here
-from ..rules import FAILED_WORDS, OK_WORDS, SESSION_EXPIRED, strip_escapes
-from .table import Column as Column  # re-exported: list tables are one of the shared stages
-from .table import cut_row as cut_row
-from .table import header_columns as header_columns
-from .table import row_cutter as row_cutter
+from ..rules import FAILED_WORDS, OK_WORDS, SESSION_EXPIRED, LazyPattern, strip_escapes
+
+if TYPE_CHECKING:
+    from ..models import Account
+    from .table import Column as Column  # re-exported: list tables are one of the shared stages
+    from .table import cut_row as cut_row
+    from .table import header_columns as header_columns
+    from .table import row_cutter as row_cutter
+
+_TABLE_NAMES = ("Column", "cut_row", "header_columns", "row_cutter")
+
+
+def __getattr__(name: str) -> Any:
+    # The list-table stage is imported when first asked for: a JSON listing never needs it.
+    if name in _TABLE_NAMES:
+        from . import table
+
+        return getattr(table, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _BOM = "\ufeff"
 
@@ -35,8 +48,9 @@ _PROGRESS = re.compile(
 _NOTICE = re.compile(
     r"^(?:New version \S+ is available\.|Release notes: .*|TIP: use '[^']*config --check-version=false'.*)$"
 )
-_ACCOUNT = re.compile(r"^(?P<name>.*?) \((?P<guid>[^\s()]+)\)(?: <-> (?P<ims>\S+))?$")
-_GAP = re.compile(r" {2,}")
+# Compiled when first used: a lookup never reads an account or a key/value table.
+_ACCOUNT = LazyPattern(r"^(?P<name>.*?) \((?P<guid>[^\s()]+)\)(?: <-> (?P<ims>\S+))?$")
+_GAP = LazyPattern(r" {2,}")
 _JSON_LINE = re.compile(r"^[ \t]*[\[{]", re.MULTILINE)
 _JSON_ANYWHERE = re.compile(r"[\[{]")
 
@@ -175,20 +189,29 @@ def starts_like_json(text: str) -> bool:
 FailureKind = Literal["failed", "usage", "not_found", "not_logged_in"]
 
 
-@dataclass(frozen=True)
 class Failure:
-    """What a `FAILED` banner or an `Incorrect Usage` line says went wrong."""
+    """What a `FAILED` banner or an `Incorrect Usage` line says went wrong.
 
-    kind: FailureKind
-    message: str
+    Failure, Output and Row are plain classes: a dataclass or NamedTuple is built at import, and every
+    start of `instance --field guid` imports this module."""
+
+    __slots__ = ("kind", "message")
+
+    def __init__(self, kind: FailureKind, message: str) -> None:
+        self.kind = kind
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"Failure(kind={self.kind!r}, message={self.message!r})"
 
 
-_NOT_LOGGED_IN = re.compile(rf"{SESSION_EXPIRED.pattern}|not logged in|\blog in\b", re.IGNORECASE)
-_NOT_FOUND = re.compile(
+# Read only from a failed command's output.
+_NOT_LOGGED_IN = LazyPattern(rf"{SESSION_EXPIRED.pattern}|not logged in|\blog in\b", re.IGNORECASE)
+_NOT_FOUND = LazyPattern(
     r"not found|no resource group found|could not get resource group|no resources found",
     re.IGNORECASE,
 )
-_NOT_REGISTERED = re.compile(r"^'.*' is not a registered command\b")
+_NOT_REGISTERED = LazyPattern(r"^'.*' is not a registered command\b")
 
 
 def find_failure(text: str) -> Failure | None:
@@ -243,15 +266,24 @@ def _classify(message: str, block: str) -> FailureKind:
 # --- the opening every parser shares ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Output:
     """Output as `open_output` hands it to a parser: either a decoded JSON value or text lines."""
 
-    command: str
-    lines: list[Line]  # normalised and numbered, banners and notices dropped; [] when read as JSON
-    is_json: bool = False
-    value: Any = None  # the JSON value, when `is_json`
-    failure: Failure | None = None  # what a `FAILED` or `Incorrect Usage` in the text said
+    __slots__ = ("command", "failure", "is_json", "lines", "value")
+
+    def __init__(
+        self,
+        command: str,
+        lines: list[Line],
+        is_json: bool = False,
+        value: Any = None,
+        failure: Failure | None = None,
+    ) -> None:
+        self.command = command
+        self.lines = lines  # normalised and numbered, banners and notices dropped; [] when read as JSON
+        self.is_json = is_json
+        self.value = value  # the JSON value, when `is_json`
+        self.failure = failure  # what a `FAILED` or `Incorrect Usage` in the text said
 
     def raise_failure(self) -> None:
         """ParseError when the text reports a failure: a failed command's output is no result."""
@@ -293,15 +325,20 @@ def json_text(value: Any, what: str, command: str) -> str | None:
 # --- key/value tables -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Row:
     """A key/value row; `sub` holds the indented lines that continue it (nested tables such as
     `Last Operation`), each split like a colon-less row: (key, value)."""
 
-    key: str
-    value: str
-    line: Line
-    sub: tuple[tuple[str, str], ...] = ()
+    __slots__ = ("key", "line", "sub", "value")
+
+    def __init__(self, key: str, value: str, line: Line, sub: tuple[tuple[str, str], ...] = ()) -> None:
+        self.key = key
+        self.value = value
+        self.line = line
+        self.sub = sub
+
+    def __repr__(self) -> str:
+        return f"Row(key={self.key!r}, value={self.value!r}, line={self.line!r}, sub={self.sub!r})"
 
 
 def split_colon(text: str) -> tuple[str, str] | None:
@@ -315,7 +352,7 @@ def split_colon(text: str) -> tuple[str, str] | None:
 def split_gap(text: str) -> tuple[str, str] | None:
     """`Key Words   value` -> (key, value) at the first run of two or more spaces; None without one."""
     stripped = text.strip()
-    parts = _GAP.split(stripped, maxsplit=1)
+    parts = _GAP.compiled.split(stripped, maxsplit=1)
     if len(parts) != 2:
         return None
     return parts[0], parts[1]
@@ -357,6 +394,8 @@ def parse_account(text: str) -> Account | None:
     (`80d297103c56406aa783749878e0e465b9bf`, `fb6......e95`, `xxxxxxxxxxxxxxxx`); those are returned
     as they are, since only the CLI knows what it meant.
     """
+    from ..models import Account
+
     match = _ACCOUNT.match(text.strip())
     if match is None or not match.group("name").strip():
         return None
@@ -375,5 +414,5 @@ def crn_field(crn: str | None, index: int) -> str | None:
     """Field `index` (0-based) of a CRN `crn:v1:bluemix:public:SERVICE:LOCATION:a/ACCOUNT:GUID::`."""
     if not crn or not crn.startswith("crn:"):
         return None
-    fields = crn.split(":")
+    fields = crn.split(":", index + 1)  # no further than the field asked for
     return (fields[index].strip() or None) if index < len(fields) else None

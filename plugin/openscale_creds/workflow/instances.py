@@ -9,7 +9,6 @@ Which instance a name means never depends on what the user's ibmcloud session ha
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 from openscale_creds.errors import Ambiguous, NotFound
@@ -66,8 +65,7 @@ def with_names(cli: IbmCloud, found: ServiceInstance, *, home: str | None = None
     same = [i for i in described if i.guid == found.guid] or (described if len(described) == 1 else [])
     if not same:
         return found
-    return dataclasses.replace(
-        found,
+    return found.replace(
         plan=found.plan or same[0].plan,
         resource_group=found.resource_group or same[0].resource_group,
     )

@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from openscale_creds.models import AccountChoice
+if TYPE_CHECKING:
+    from openscale_creds.models import AccountChoice
 
 
 class StepResult:
