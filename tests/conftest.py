@@ -22,6 +22,17 @@ INSTALLED = Path(sys.executable).parent / "openscale-creds"
 
 
 @pytest.fixture(autouse=True)
+def fresh_masker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The masker's registry is process-wide: a secret (or an odd test value registered as one) from
+    one in-process test would mask words in the next test's messages. Each test starts with none."""
+    from openscale_creds import redact
+
+    monkeypatch.setattr(redact, "_registered", set())
+    monkeypatch.setattr(redact, "_fragments", set())
+    monkeypatch.setattr(redact, "_short_patterns", [])
+
+
+@pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "home"
     (home / ".config").mkdir(parents=True)

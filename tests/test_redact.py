@@ -14,16 +14,6 @@ from conftest import run_cli
 from openscale_creds import redact
 from openscale_server import FAKE_TOKEN, FakeOpenScale, running_server
 
-
-@pytest.fixture(autouse=True)
-def fresh_masker(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Registration is process-wide, and other in-process tests register odd test values as keys
-    (`k[OpenScale café ☁ 日本 ümläut]k`): start each test here with none."""
-    monkeypatch.setattr(redact, "_registered", set())
-    monkeypatch.setattr(redact, "_fragments", set())
-    monkeypatch.setattr(redact, "_short_patterns", [])
-
-
 # --- values, not words ----------------------------------------------------------------------------
 
 

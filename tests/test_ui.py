@@ -15,16 +15,6 @@ from conftest import FAKE_IBMCLOUD, INSTALLED
 from openscale_creds import redact
 from openscale_creds.ui import ASCII_MARKS, UNICODE_MARKS, TerminalUi, choose_marks
 
-
-@pytest.fixture(autouse=True)
-def fresh_masker(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Registration is process-wide, and other in-process tests register odd test values as keys
-    (`k[OpenScale café ☁ 日本 ümläut]k`): start each test here with none."""
-    monkeypatch.setattr(redact, "_registered", set())
-    monkeypatch.setattr(redact, "_fragments", set())
-    monkeypatch.setattr(redact, "_short_patterns", [])
-
-
 UNICODE_CHARS = ("→", "…", "✓", "✗")
 LOCALE_VARS = ("LC_ALL", "LC_CTYPE", "LANG", "PYTHONIOENCODING", "PYTHONUTF8", "NO_COLOR")
 
