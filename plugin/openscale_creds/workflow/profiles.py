@@ -311,6 +311,7 @@ def _new_key_for_profile(
         build_credentials,
         create_key,
         default_key_name,
+        discard_key,
         key_description,
         sigint_deferred,
     )
@@ -341,7 +342,7 @@ def _new_key_for_profile(
             res.result = key.id or name
         new = build_credentials(key, instance, target)
         with (
-            adding(lambda: discard_in(cli, key, home)),
+            adding(lambda: discard_key(cli, key, home=home)),
             ui.step(f"Storing it as profile {profile.name}") as res,
         ):
             saved = profiles.save(Profile.from_credentials(profile.name, new), new.apikey)
@@ -354,6 +355,8 @@ def _put_back(
 ) -> str:
     """The new key failed verification: the profile gets its old key back and the new key is
     deleted; what happened, to add to the error."""
+    from openscale_creds.workflow.keys import discard_key
+
     try:
         profiles.save(profile, old.apikey)
     except CredsError as failed:
@@ -362,22 +365,7 @@ def _put_back(
             f"{old.api_key_id} could not be put back ({failed.message})"
         )
     key = ApiKey(name=new.api_key_name or "", id=new.api_key_id, apikey=new.apikey)
-    return f" — profile {profile.name} keeps its old key {old.api_key_id}" + discard_in(cli, key, home)
-
-
-def discard_in(cli: IbmCloud, key: ApiKey, home: str | None) -> str:
-    """Delete a new key that cannot be kept (in the session that made it); what happened, to add to
-    the error."""
-    if not key.id:
-        return f" — API key {key.name} was created but cannot be kept; delete it in the IBM Cloud console"
-    try:
-        cli.delete_api_key(key.id, home=home)
-    except CredsError:
-        return (
-            f" — API key {key.name} ({key.id}) was created but cannot be kept; delete it with "
-            f"`openscale-creds api-key delete {key.id}`"
-        )
-    return f" — the new API key {key.name} ({key.id}) could not be kept, so it was deleted"
+    return f" — profile {profile.name} keeps its old key {old.api_key_id}" + discard_key(cli, key, home=home)
 
 
 def follow_file(profiles: ProfileStore, path: Path, creds: Credentials) -> list[str]:
