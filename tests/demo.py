@@ -57,6 +57,8 @@ def main() -> int:
             (with_key, ["setup", INSTANCE, "--group", "Default"]),  # reused: no new key
             (env, ["list"]),
             (env, ["exec", "--", "python", "-c", CHILD]),
+            # setup with a key keeps its session private; `api-key list` reads your own session.
+            (with_key, ["login", "--no-region"]),
             (env, ["api-key", "list"]),
             (env, ["remove", "-p", "default"]),
             (env, ["list"]),
