@@ -660,3 +660,70 @@ def test_a_json_value_that_is_not_a_string_is_ignored_where_the_key_before_it_al
     )
 
     assert (found.crn, found.guid, found.plan) == (crn, "4b5c6d00-0000-4000-8000-0000000000ab", "lite")
+
+
+# --- stored credentials: what `env`/`exec -p NAME` and "is there a keychain?" import ----------------
+
+
+def test_env_of_a_file_store_profile_imports_neither_keyring_nor_the_facade_nor_shellingham_s_ps(
+    tmp_path: Path,
+) -> None:
+    from openscale_creds.store import Profile, ProfileStore
+
+    key = DEMO["apikeys"][0]["apikey"]
+    store = ProfileStore(tmp_path / "config" / "openscale-creds", store="file", warn=lambda _m: None)
+    store.save(Profile(name="p", instance_guid=INSTANCE_GUID), key)
+
+    printed, modules = modules_after(
+        run_main(["env", "-p", "p"]), {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    )
+
+    assert f"AI_OPENSCALE_APIKEY={key}" in printed
+    not_needed = (
+        "keyring",
+        "openscale_creds.keychain",
+        "openscale_creds.ibmcloud",
+        "openscale_creds.models",
+        "openscale_creds.parsers",
+        "shellingham.posix",  # its ps fallback imports subprocess; /proc is read directly on Linux
+        "secrets",
+    )
+    expected_absent = not_needed if sys.platform.startswith("linux") else not_needed[:-2]
+    assert loaded(modules, expected_absent) == []
+
+
+def _keychain_probe(tmp_path: Path, **extra: str) -> tuple[str, set[str]]:
+    env = {
+        "DBUS_SESSION_BUS_ADDRESS": "",
+        "PYTHON_KEYRING_BACKEND": "",
+        "XDG_RUNTIME_DIR": str(tmp_path / "run"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        **extra,
+    }
+    return modules_after("from openscale_creds import keychain\nprint(keychain.find())", env)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the short-cut is Linux-only")
+def test_with_no_session_bus_no_keychain_is_decided_without_importing_keyring(tmp_path: Path) -> None:
+    printed, modules = _keychain_probe(tmp_path)
+
+    assert printed.strip() == "None"
+    assert loaded(modules, ("keyring", "importlib.metadata")) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the short-cut is Linux-only")
+def test_the_user_s_keyring_configuration_still_goes_to_keyring_itself(tmp_path: Path) -> None:
+    # PYTHON_KEYRING_BACKEND, a keyringrc.cfg or a session bus: keyring decides, as before.
+    printed, modules = _keychain_probe(tmp_path, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    assert printed.strip() == "None"
+    assert "keyring" in modules
+
+    rc = tmp_path / "config" / "python_keyring" / "keyringrc.cfg"
+    rc.parent.mkdir(parents=True)
+    rc.write_text("[backend]\ndefault-keyring=keyring.backends.fail.Keyring\n", encoding="utf-8")
+    assert "keyring" in _keychain_probe(tmp_path)[1]
+    rc.unlink()
+
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "bus").write_text("", encoding="utf-8")  # stands for the bus socket
+    assert "keyring" in _keychain_probe(tmp_path)[1]

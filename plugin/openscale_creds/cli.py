@@ -765,6 +765,21 @@ def _exit(code: int, message: str | None = None) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """The console script: run the command, then map what it raised to one line and an exit code."""
+    if argv is not None:  # in-process (tests, a caller's own code): the interpreter goes on
+        _main(argv)
+    try:
+        _main(argv)
+    finally:
+        # The process ends here. Its last garbage collection walks every object the imports made
+        # (about 15 ms, a fifth of a start): freezing them skips that walk. Only objects in reference
+        # cycles are left to the OS, as `os._exit` would; atexit handlers, stream flushing and
+        # everything freed by reference counting run as usual.
+        import gc
+
+        gc.freeze()
+
+
+def _main(argv: list[str] | None) -> NoReturn:
     from openscale_creds import plugin_metadata
 
     if plugin_metadata.is_metadata_request(sys.argv[1:] if argv is None else argv):

@@ -17,6 +17,9 @@ or ``instance --field guid``, must not pay for keyring's backend discovery.
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from openscale_creds import errors, redact
@@ -100,6 +103,8 @@ def find() -> Keychain | None:
     """The keychain keyring would use here, or None when no keychain works (see the module
     docstring). The user's own keyring configuration (``PYTHON_KEYRING_BACKEND``, keyringrc.cfg)
     is honoured, as every keyring-based tool does."""
+    if _surely_none():
+        return None
     import keyring
     from keyring.backends import chainer
 
@@ -126,3 +131,76 @@ def is_keychain(backend: Any) -> bool:
     except Exception:  # a backend whose priority check fails is not viable
         return False
     return priority >= 1
+
+
+# What keyring itself ships for Linux; any other `keyring.backends` entry point is a third-party backend.
+_OWN_BACKENDS = "keyring.backends."
+
+
+def _surely_none() -> bool:
+    """True when keyring would surely find no keychain here, answered without importing it (its
+    import and backend discovery cost 100 ms or more, paid by every `setup` on a headless machine).
+
+    Only on Linux, with no ``PYTHON_KEYRING_BACKEND``, no keyringrc.cfg where keyring looks
+    (``$XDG_CONFIG_HOME/python_keyring``, else ``~/.config/python_keyring``), no D-Bus session bus
+    (neither ``DBUS_SESSION_BUS_ADDRESS`` nor the ``$XDG_RUNTIME_DIR/bus`` socket: keyring's Secret
+    Service backend needs the variable, libsecret and KWallet the bus), neither ``gi`` nor ``dbus``
+    installed (libsecret's and KWallet's bindings, which could start a bus), and no backend but
+    keyring's own registered. In every other case keyring decides, as before."""
+    env = os.environ
+    if not sys.platform.startswith("linux") or env.get("PYTHON_KEYRING_BACKEND"):
+        return False
+    if env.get("DBUS_SESSION_BUS_ADDRESS"):
+        return False
+    try:
+        config = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        if (config / "python_keyring" / "keyringrc.cfg").exists():
+            return False
+        runtime = env.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+        if os.path.exists(os.path.join(runtime, "bus")):
+            return False
+    except (OSError, RuntimeError):  # no home to look in: let keyring decide
+        return False
+    from importlib.util import find_spec
+
+    if find_spec("gi") is not None or find_spec("dbus") is not None:
+        return False
+    return not _third_party_backends()
+
+
+def _third_party_backends() -> bool:
+    """Whether an installed distribution other than keyring registers a ``keyring.backends`` entry
+    point, read from the ``entry_points.txt`` of each ``*.dist-info``/``*.egg-info`` on sys.path as
+    importlib.metadata does (importing importlib.metadata alone costs 10 to 30 ms). A sys.path entry
+    that is not a plain folder (a zip) counts as one: it is not looked into."""
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            names = os.listdir(folder)
+        except NotADirectoryError:
+            if os.path.exists(folder):
+                return True
+            continue
+        except OSError:
+            continue
+        if any(_registers_others(folder, name) for name in names):
+            return True
+    return False
+
+
+def _registers_others(folder: str, name: str) -> bool:
+    """Whether the distribution `name` in `folder` registers a backend that is not keyring's own."""
+    if not name.endswith((".dist-info", ".egg-info")):
+        return False
+    try:
+        with open(os.path.join(folder, name, "entry_points.txt"), encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return False
+    if "keyring.backends" not in text:
+        return False
+    if not name.lower().startswith("keyring-"):
+        return True
+    group = text.split("[keyring.backends]", 1)[-1].split("\n[", 1)[0]
+    values = [line.partition("=")[2].strip() for line in group.splitlines() if "=" in line]
+    return not all(value.startswith(_OWN_BACKENDS) for value in values)

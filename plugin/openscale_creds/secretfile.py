@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 import sys
 from collections.abc import Callable, Mapping
@@ -300,7 +299,7 @@ def _create_temp(path: Path) -> tuple[str, int]:
     flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     for _ in range(100):
         # A dot name so the half-written file does not look like a credentials file in listings.
-        temp = os.path.join(path.parent, f".{path.name}.{secrets.token_hex(6)}.tmp")
+        temp = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}.tmp")
         try:
             return temp, os.open(temp, flags, FILE_MODE)
         except FileExistsError:

@@ -9,6 +9,7 @@ profile that tracked it goes, so nothing is left half-done without being said.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,13 +18,15 @@ from typing import TYPE_CHECKING
 
 from openscale_creds import errors, store
 from openscale_creds.errors import CredsError, NotFound, NotLoggedIn, adding
-from openscale_creds.ibmcloud import IbmCloud
-from openscale_creds.models import ApiKey, ServiceInstance
 from openscale_creds.store import Profile, ProfileStore
 from openscale_creds.workflow.ui import Ui
 
 if TYPE_CHECKING:
+    # `exec` and `env` use this module but never the facade or the models: importing them (and the
+    # parsers and runner behind them) would cost every `exec -p NAME` a few ms.
     from openscale_creds.credentials import Credentials
+    from openscale_creds.ibmcloud import IbmCloud
+    from openscale_creds.models import ApiKey
     from openscale_creds.workflow.verify import RotateResult
 
 # `--shell` values and shellingham's shell names -> the `env` format that shell evaluates.
@@ -49,15 +52,55 @@ def env_format(shell: str | None, platform: str | None = None) -> str:
     if shell:
         return _SHELL_FORMATS.get(shell, "env")
     try:
-        import shellingham
+        name = _linux_shell() if sys.platform.startswith("linux") and platform is None else None
+        if name is None:
+            import shellingham
 
-        name, _path = shellingham.detect_shell()
+            name, _path = shellingham.detect_shell()
         found = _SHELL_FORMATS.get(str(name).lower().removesuffix(".exe"))
         if found is not None:
             return found
     except Exception:  # noqa: S110  # detection is a nicety: any failure means "use the fallback"
         pass
     return "cmd" if (platform or sys.platform) == "win32" else "env"
+
+
+def _linux_shell() -> str | None:
+    """shellingham's answer on Linux, read the way its /proc reader reads it but without importing
+    its `ps` fallback (which imports subprocess and compiles a regex: about 15 ms of every `env`).
+    None when this cannot answer exactly as shellingham would (no /proc, an emulator such as QEMU or
+    Rosetta in the chain): the caller then asks shellingham itself. Raises when shellingham would
+    fail (a process gone mid-walk, no shell among the first 10 ancestors)."""
+    from shellingham._core import SHELL_NAMES, ShellDetectionFailure  # type: ignore[import-untyped]
+
+    pid = str(os.getpid())
+    if not os.path.exists(f"/proc/{pid}/stat"):
+        return None
+    encoding = sys.getfilesystemencoding() or "utf-8"
+    for _ in range(10):
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            # Fields after the command, which is in parentheses and may hold spaces: state, ppid, ...
+            ppid = f.read().rpartition(")")[2].split()[1]
+        with open(f"/proc/{pid}/cmdline", encoding=encoding, errors="replace") as f:
+            args = f.read().split("\0")[:-1]
+        if not args:  # shellingham fails on an empty command line (a zombie): so does this
+            raise ShellDetectionFailure()
+        cmd = args[0]
+        if cmd.startswith("-"):  # a login shell: shellingham takes $SHELL, else the name itself
+            return os.path.basename(os.environ.get("SHELL", "") or cmd[1:]).lower()
+        name = os.path.basename(cmd).lower()
+        if name == "rosetta" or name.startswith("qemu-"):
+            return None
+        if name in SHELL_NAMES:
+            return name
+        if re.fullmatch(r"python(\d+(\.\d+)?)?", name) and any(
+            os.path.basename(arg).lower() == "xonsh" and os.path.isfile(arg) for arg in args[1:]
+        ):
+            return "xonsh"
+        if ppid == "0":
+            break
+        pid = ppid
+    raise ShellDetectionFailure()
 
 
 # --- exec ------------------------------------------------------------------------------------------
@@ -327,6 +370,8 @@ def _new_key_for_profile(
                 f"`openscale-creds setup {profile.instance_guid} -p {profile.name}` instead",
             ) from None
         res.result = describe_target(target)
+    from openscale_creds.models import ServiceInstance
+
     instance = ServiceInstance(
         name=old.instance_name or old.instance_guid,
         guid=old.instance_guid,
@@ -364,6 +409,8 @@ def _put_back(
             f" — profile {profile.name} holds the new key {new.api_key_id}, not verified; its old key "
             f"{old.api_key_id} could not be put back ({failed.message})"
         )
+    from openscale_creds.models import ApiKey
+
     key = ApiKey(name=new.api_key_name or "", id=new.api_key_id, apikey=new.apikey)
     return f" — profile {profile.name} keeps its old key {old.api_key_id}" + discard_key(cli, key, home=home)
 
