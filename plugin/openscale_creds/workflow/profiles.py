@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     # parsers and runner behind them) would cost every `exec -p NAME` a few ms.
     from openscale_creds.credentials import Credentials
     from openscale_creds.ibmcloud import IbmCloud
-    from openscale_creds.models import ApiKey
     from openscale_creds.workflow.verify import RotateResult
 
 # `--shell` values and shellingham's shell names -> the `env` format that shell evaluates.
