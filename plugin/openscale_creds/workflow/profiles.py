@@ -9,7 +9,6 @@ profile that tracked it goes, so nothing is left half-done without being said.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,56 +49,12 @@ def env_format(shell: str | None, platform: str | None = None) -> str:
     else the detected one: fish, PowerShell and cmd get their own, anything else the POSIX ``env``."""
     if shell:
         return _SHELL_FORMATS.get(shell, "env")
-    try:
-        name = _linux_shell() if sys.platform.startswith("linux") and platform is None else None
-        if name is None:
-            import shellingham
+    from openscale_creds.shellquote import parent_shell_name
 
-            name, _path = shellingham.detect_shell()
-        found = _SHELL_FORMATS.get(str(name).lower().removesuffix(".exe"))
-        if found is not None:
-            return found
-    except Exception:  # noqa: S110  # detection is a nicety: any failure means "use the fallback"
-        pass
+    found = _SHELL_FORMATS.get(parent_shell_name(platform) or "")
+    if found is not None:
+        return found
     return "cmd" if (platform or sys.platform) == "win32" else "env"
-
-
-def _linux_shell() -> str | None:
-    """shellingham's answer on Linux, read the way its /proc reader reads it but without importing
-    its `ps` fallback (which imports subprocess and compiles a regex: about 15 ms of every `env`).
-    None when this cannot answer exactly as shellingham would (no /proc, an emulator such as QEMU or
-    Rosetta in the chain): the caller then asks shellingham itself. Raises when shellingham would
-    fail (a process gone mid-walk, no shell among the first 10 ancestors)."""
-    from shellingham._core import SHELL_NAMES, ShellDetectionFailure  # type: ignore[import-untyped]
-
-    pid = str(os.getpid())
-    if not os.path.exists(f"/proc/{pid}/stat"):
-        return None
-    encoding = sys.getfilesystemencoding() or "utf-8"
-    for _ in range(10):
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            # Fields after the command, which is in parentheses and may hold spaces: state, ppid, ...
-            ppid = f.read().rpartition(")")[2].split()[1]
-        with open(f"/proc/{pid}/cmdline", encoding=encoding, errors="replace") as f:
-            args = f.read().split("\0")[:-1]
-        if not args:  # shellingham fails on an empty command line (a zombie): so does this
-            raise ShellDetectionFailure()
-        cmd = args[0]
-        if cmd.startswith("-"):  # a login shell: shellingham takes $SHELL, else the name itself
-            return os.path.basename(os.environ.get("SHELL", "") or cmd[1:]).lower()
-        name = os.path.basename(cmd).lower()
-        if name == "rosetta" or name.startswith("qemu-"):
-            return None
-        if name in SHELL_NAMES:
-            return name
-        if re.fullmatch(r"python(\d+(\.\d+)?)?", name) and any(
-            os.path.basename(arg).lower() == "xonsh" and os.path.isfile(arg) for arg in args[1:]
-        ):
-            return "xonsh"
-        if ppid == "0":
-            break
-        pid = ppid
-    raise ShellDetectionFailure()
 
 
 # --- exec ------------------------------------------------------------------------------------------
