@@ -282,16 +282,7 @@ def rotate_profile(
         with adding(lambda: _put_back(cli, profiles, profile, old, new, home), unless=()):
             verify_flow.verify(cli, new, ui)
         ui.info(f"Profile {name} now holds API key {new.api_key_name} ({new.api_key_id})")
-        if not old.api_key_id:
-            return verify_flow.RotateResult(new, None, False)
-        still = (
-            f" — profile {name} holds the new, working key {new.api_key_id}; the old key {old.api_key_id} "
-            f"still exists: delete it with `openscale-creds api-key delete {old.api_key_id}`"
-        )
-        with adding(still), ui.step(f"Deleting the old API key {old.api_key_id}") as res:
-            cli.delete_api_key(old.api_key_id, home=home)
-            res.result = "deleted"
-    return verify_flow.RotateResult(new, old.api_key_id, True)
+        return verify_flow.delete_replaced_key(cli, old, new, f"profile {name}", ui, home)
 
 
 def _new_key_for_profile(

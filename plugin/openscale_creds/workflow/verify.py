@@ -117,15 +117,23 @@ def rotate(
         with _saying(_both_keys(old, new, path, side)):
             os.replace(side, path)
         ui.info(f"{path} now holds API key {new.api_key_name} ({new.api_key_id})")
-        if not old.api_key_id or old.api_key_id == new.api_key_id:
-            return RotateResult(new, old.api_key_id, False)
-        still = (
-            f" — {path} holds the new, working key {new.api_key_id}; the old key {old.api_key_id} still "
-            f"exists: delete it with `ibmcloud iam api-key-delete {old.api_key_id} -f`"
-        )
-        with _saying(still), ui.step(f"Deleting the old API key {old.api_key_id}") as res:
-            cli.delete_api_key(old.api_key_id, home=home)
-            res.result = "deleted"
+        return delete_replaced_key(cli, old, new, str(path), ui, home)
+
+
+def delete_replaced_key(
+    cli: IbmCloud, old: Credentials, new: Credentials, holder: str, ui: Ui, home: str
+) -> RotateResult:
+    """A rotation's last step, once `holder` (a file, a profile) holds the new, working key: the old
+    key is deleted, or the failure names it with the command that deletes it."""
+    if not old.api_key_id or old.api_key_id == new.api_key_id:
+        return RotateResult(new, old.api_key_id, False)
+    still = (
+        f" — {holder} holds the new, working key {new.api_key_id}; the old key {old.api_key_id} still "
+        f"exists: delete it with `ibmcloud iam api-key-delete {old.api_key_id} -f`"
+    )
+    with _saying(still), ui.step(f"Deleting the old API key {old.api_key_id}") as res:
+        cli.delete_api_key(old.api_key_id, home=home)
+        res.result = "deleted"
     return RotateResult(new, old.api_key_id, True)
 
 
