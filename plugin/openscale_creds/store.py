@@ -146,36 +146,14 @@ class Profile:
     @classmethod
     def from_credentials(cls, name: str, creds: Credentials, secret: SecretLocation = KEYCHAIN) -> Profile:
         """The profile describing `creds` (their key is not part of it)."""
-        return cls(
-            name=validate_name(name),
-            instance_guid=creds.instance_guid,
-            instance_name=creds.instance_name,
-            instance_crn=creds.instance_crn,
-            url=creds.url,
-            region=creds.region,
-            resource_group=creds.resource_group,
-            api_key_name=creds.api_key_name,
-            api_key_id=creds.api_key_id,
-            created_at=creds.created_at,
-            secret=secret,
-        )
+        details = {field: getattr(creds, field) for field in _ENTRY_FIELDS}
+        return cls(name=validate_name(name), secret=secret, **details)
 
     def with_key(self, apikey: str) -> Credentials:
         """These details with `apikey`, as the `Credentials` every renderer takes."""
         from openscale_creds.credentials import Credentials
 
-        return Credentials(
-            apikey=apikey,
-            instance_guid=self.instance_guid,
-            url=self.url,
-            region=self.region,
-            resource_group=self.resource_group,
-            instance_name=self.instance_name,
-            instance_crn=self.instance_crn,
-            api_key_name=self.api_key_name,
-            api_key_id=self.api_key_id,
-            created_at=self.created_at,
-        )
+        return Credentials(apikey=apikey, **{field: getattr(self, field) for field in _ENTRY_FIELDS})
 
     def as_dict(self) -> dict[str, str | None]:
         """A JSON-ready row for ``list --format json``: the fields, then ``secret`` (as `describe`
@@ -189,6 +167,7 @@ class Profile:
         return row
 
 
+# A profile's details: the fields it shares with `Credentials` (all but the key), as stored per entry.
 _ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Profile) if f.name not in ("name", "secret"))
 
 
